@@ -152,6 +152,14 @@ public final class Trainer {
 
     /** Runs until all epochs are done or the time limit is reached; writes the model and checkpoints. */
     public Result run() throws IOException {
+        return run(Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #run()}, stopping (with a checkpoint) after at most {@code maxSteps} steps in this session, the same
+     * way the time limit does.
+     */
+    public Result run(long maxSteps) throws IOException {
         Files.createDirectories(opt.out());
         if (opt.threads() > 0) {
             UNet.setThreads(opt.threads());
@@ -236,14 +244,15 @@ public final class Trainer {
                     checkpoint();
                     step = keep;
                 }
-                if (opt.maxMinutes() > 0 && (System.nanoTime() - t0) / 6e10 >= opt.maxMinutes()) {
+                if (stepsThisSession >= maxSteps
+                        || opt.maxMinutes() > 0 && (System.nanoTime() - t0) / 6e10 >= opt.maxMinutes()) {
                     step++;
                     stopped = true;
                     break;
                 }
             }
-            if (!stopped) {
-                lastEpochLoss = epochLoss / Math.max(1, epochSteps);
+            if (step >= spe) { // the epoch is complete (also when the limit struck on its last step)
+                lastEpochLoss = epochSteps > 0 ? epochLoss / epochSteps : lastEpochLoss;
                 bar.update(epoch + 1, opt.epochs(), spe, spe, lastEpochLoss, images, stepsThisSession,
                         totalSteps - globalStep, true);
                 bar.finish();
@@ -260,7 +269,7 @@ public final class Trainer {
         bar.finish();
         double sec = (System.nanoTime() - t0) / 1e9;
         if (stopped) {
-            log.printf(Locale.ROOT, "stopped at the time limit after %.1f s at epoch %d step %d; continue with --resume%n",
+            log.printf(Locale.ROOT, "stopped at the time or step limit after %.1f s at epoch %d step %d; continue with --resume%n",
                     sec, epoch + 1, step);
         }
         return new Result(emaNetwork(), epoch, globalStep, lastLoss, lastEpochLoss, epoch >= opt.epochs(), sec);
