@@ -1,0 +1,180 @@
+package dev.tdi.substrate;
+
+import dev.tdi.substrate.program.BiasField;
+import dev.tdi.substrate.program.Factor;
+import dev.tdi.substrate.program.InvalidProgramException;
+import dev.tdi.substrate.program.Operator;
+import dev.tdi.substrate.program.Program;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bookkeeping every backend shares: session state, capability checks at program time, validation of bias,
+ * clamp and run settings, and the current values of the writable fields. A backend implements
+ * {@link #upload}, {@link #execute} and, where the device holds biases and clamps itself,
+ * {@link #biasChanged} and {@link #clampChanged}.
+ */
+public abstract class AbstractSubstrate implements Substrate {
+    private final String backend;
+    private final Capabilities capabilities;
+    private Program program;
+    private final Map<String, float[]> biases = new LinkedHashMap<>();
+    private final Map<String, float[]> clamps = new LinkedHashMap<>();
+    private boolean closed;
+
+    protected AbstractSubstrate(String backend, Capabilities capabilities) {
+        this.backend = backend;
+        this.capabilities = capabilities;
+    }
+
+    @Override
+    public final String backend() {
+        return backend;
+    }
+
+    /** The capabilities this session enforces. */
+    public final Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public final void program(Program program) {
+        requireOpen();
+        List<String> problems = capabilities.problemsWith(program);
+        if (!problems.isEmpty()) {
+            throw new UnsupportedProgramException(backend, problems);
+        }
+        upload(program);
+        this.program = program;
+        biases.clear();
+        clamps.clear();
+        for (BiasField f : program.biasFields().values()) {
+            Factor factor = program.factors().get(f.factorIndex());
+            biases.put(f.name(), switch (factor) {
+                case Factor.Bias b -> b.h();
+                case Factor.Residual r -> r.h();
+                default -> throw new IllegalStateException("bias field " + f.name() + " on " + factor.describe());
+            });
+        }
+        for (String m : program.clampedModules()) {
+            clamps.put(m, program.clampOf(m).values());
+        }
+    }
+
+    @Override
+    public final Program program() {
+        requireProgrammed();
+        return program;
+    }
+
+    @Override
+    public final void setBias(String field, float[] values) {
+        requireProgrammed();
+        BiasField f = program.biasField(field);
+        requireValues("bias field '" + field + "'", values, f.size());
+        float[] copy = values.clone();
+        biasChanged(f, copy);
+        biases.put(field, copy);
+    }
+
+    @Override
+    public final void setClamp(String module, float[] values) {
+        requireProgrammed();
+        int size = program.module(module).size();
+        if (program.clampOf(module) == null) {
+            throw new InvalidProgramException("module '" + module + "' is not clamped; clamped modules are "
+                    + program.clampedModules() + " (add a Clamp factor to the program to clamp it)");
+        }
+        requireValues("clamp of module '" + module + "'", values, size);
+        float[] copy = values.clone();
+        clampChanged(module, copy);
+        clamps.put(module, copy);
+    }
+
+    @Override
+    public final RunResult run(RunSpec spec) {
+        requireProgrammed();
+        if (spec.chains() > capabilities.maxChains()) {
+            throw new UnsupportedProgramException(backend, List.of("the run asks for " + spec.chains()
+                    + " chains; this backend runs at most " + capabilities.maxChains()));
+        }
+        for (String m : spec.moduleStepSizes().keySet()) {
+            if (!program.hasModule(m)) {
+                throw new InvalidProgramException("RunSpec sets a step size for unknown module '" + m
+                        + "'; modules are " + program.modules().stream().map(x -> x.name()).toList());
+            }
+        }
+        spec.initialState().ifPresent(x -> requireValues("RunSpec initialState", x, program.units()));
+        return execute(spec);
+    }
+
+    @Override
+    public final void close() {
+        if (!closed) {
+            closed = true;
+            release();
+        }
+    }
+
+    /** True once closed. */
+    protected final boolean isClosed() {
+        return closed;
+    }
+
+    /** The current values of a bias field (owned by this class: do not modify). */
+    protected final float[] bias(String field) {
+        return biases.get(field);
+    }
+
+    /** The current values of a clamp (owned by this class: do not modify). */
+    protected final float[] clamp(String module) {
+        return clamps.get(module);
+    }
+
+    /** Loads a program the capability check accepted; may refuse with {@link UnsupportedProgramException}. */
+    protected abstract void upload(Program program);
+
+    /** Runs a validated spec on the current program with the current fields. */
+    protected abstract RunResult execute(RunSpec spec);
+
+    /** Called before a bias field changes; a device writes its DACs here. */
+    protected void biasChanged(BiasField field, float[] values) {
+    }
+
+    /** Called before a clamp changes. */
+    protected void clampChanged(String module, float[] values) {
+    }
+
+    /** Releases device resources. */
+    protected void release() {
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("this " + backend + " session is closed; open a new one");
+        }
+    }
+
+    private void requireProgrammed() {
+        requireOpen();
+        if (program == null) {
+            throw new IllegalStateException("no program is loaded on this " + backend
+                    + " session; call program(...) first");
+        }
+    }
+
+    private void requireValues(String what, float[] values, int size) {
+        if (values.length != size) {
+            throw new InvalidProgramException(what + " has length " + values.length + ", expected " + size);
+        }
+        int bad = Operator.firstNonFinite(values);
+        if (bad >= 0) {
+            throw new InvalidProgramException(what + "[" + bad + "] is " + values[bad] + "; values must be finite");
+        }
+        List<String> problems = capabilities.problemsWithValues(what, values);
+        if (!problems.isEmpty()) {
+            throw new UnsupportedProgramException(backend, problems);
+        }
+    }
+}

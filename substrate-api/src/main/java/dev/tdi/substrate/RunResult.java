@@ -1,0 +1,107 @@
+package dev.tdi.substrate;
+
+import dev.tdi.substrate.program.ModuleSpec;
+import dev.tdi.substrate.program.Program;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The read-out of one run: per chain, the final state and the windowed mean, as flat vectors in the program's
+ * module order, with per-module views. Arrays handed out are copies.
+ */
+public final class RunResult {
+    private final Program program;
+    private final float[][] finalStates;
+    private final float[][] means;
+    private final long steps;
+    private final boolean converged;
+    private final long wallNanos;
+    private final Trace trace;
+
+    /**
+     * @param finalStates [chain][unit]; ownership passes to the result
+     * @param means       [chain][unit] windowed means; ownership passes to the result
+     * @param steps       steps actually taken
+     * @param converged   true in fixed mode, or when the convergence criterion was met
+     */
+    public RunResult(Program program, float[][] finalStates, float[][] means, long steps, boolean converged,
+                     long wallNanos, Trace trace) {
+        this.program = program;
+        this.finalStates = finalStates;
+        this.means = means;
+        this.steps = steps;
+        this.converged = converged;
+        this.wallNanos = wallNanos;
+        this.trace = trace;
+    }
+
+    /** Number of chains. */
+    public int chains() {
+        return finalStates.length;
+    }
+
+    /** Steps taken (burn-in included). */
+    public long steps() {
+        return steps;
+    }
+
+    /** False only when a convergence-mode run hit its step limit first. */
+    public boolean converged() {
+        return converged;
+    }
+
+    /** Wall time of the run. */
+    public long wallNanos() {
+        return wallNanos;
+    }
+
+    /** The trace, when one was asked for. */
+    public Optional<Trace> trace() {
+        return Optional.ofNullable(trace);
+    }
+
+    /** Final state of a chain (all units). */
+    public float[] finalState(int chain) {
+        return finalStates[chain].clone();
+    }
+
+    /** Windowed mean of a chain (all units). */
+    public float[] mean(int chain) {
+        return means[chain].clone();
+    }
+
+    /** Final state of one module in one chain. */
+    public float[] finalState(String module, int chain) {
+        return slice(finalStates[chain], program.module(module));
+    }
+
+    /** Windowed mean of one module in one chain. */
+    public float[] mean(String module, int chain) {
+        return slice(means[chain], program.module(module));
+    }
+
+    /** Windowed mean of one module averaged over every chain. */
+    public float[] meanOverChains(String module) {
+        ModuleSpec m = program.module(module);
+        double[] acc = new double[m.size()];
+        for (float[] chain : means) {
+            for (int i = 0; i < m.size(); i++) {
+                acc[i] += chain[m.offset() + i];
+            }
+        }
+        float[] out = new float[m.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) (acc[i] / means.length);
+        }
+        return out;
+    }
+
+    /** The program that was run. */
+    public Program program() {
+        return program;
+    }
+
+    private static float[] slice(float[] v, ModuleSpec m) {
+        return Arrays.copyOfRange(v, m.offset(), m.offset() + m.size());
+    }
+}
