@@ -11,6 +11,9 @@ import picocli.CommandLine.Command;
         description = "Thermodynamic diffusion inference: run a denoising U-Net by relaxing an equilibrating substrate.",
         subcommands = {
             BackendsCommand.class,
+            dev.tdi.cli.unet.TrainCommand.class,
+            dev.tdi.cli.unet.SampleCommand.class,
+            dev.tdi.cli.unet.UNetForwardCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TdiCommand implements Runnable {
