@@ -73,7 +73,8 @@ public final class Kernels {
             for (int n = 0; n < nv; n += L) {
                 FloatVector c0 = FloatVector.zero(S);
                 for (int k = 0; k < K; k++) {
-                    c0 = FloatVector.fromArray(S, b, bo + k * N + n).fma(FloatVector.broadcast(S, a[a0 + k * sk]), c0);
+                    FloatVector bv = FloatVector.fromArray(S, b, bo + k * N + n);
+                    c0 = bv.fma(FloatVector.broadcast(S, a[a0 + k * sk]), c0);
                 }
                 int r = co + m * N + n;
                 FloatVector.fromArray(S, c, r).add(c0).intoArray(c, r);
