@@ -150,7 +150,7 @@ def run(vec):
         off, size, fl, lo, hi = m[0:5]
         if fl & 2 and v < lo:
             v = 2 * lo - v
-        if fl & 4 and v > hi:
+        elif fl & 4 and v > hi:
             v = 2 * hi - v
         if fl & 2 and v < lo:
             v = lo

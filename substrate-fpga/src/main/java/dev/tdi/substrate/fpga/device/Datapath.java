@@ -15,7 +15,7 @@ import java.util.function.BooleanSupplier;
  *       couplings F_a += W x_b, F_b += W^T x_a (a != b) or F_a -= W x_a (self); biases F += h &lt;&lt; 16;
  *       on-site F -= K x - (KMU &lt;&lt; 16).</li>
  *   <li>Update of every unclamped unit: v = x + mulRnd(dt, rnd16(F), 28) + mulRnd(sigma, xi, 24), then walls by
- *       reflection (v &lt; lo: 2 lo - v; v &gt; hi: 2 hi - v; then clamp into [lo, hi]), then 32-bit saturation.
+ *       reflection (v &lt; lo: 2 lo - v, else v &gt; hi: 2 hi - v; then clamp into [lo, hi]), then 32-bit saturation.
  *       A saturated register, or |x| above the divergence bound, stops the chain.</li>
  * </ol>
  * Every sum is an exact integer sum (the compiler proves the 64-bit accumulators cannot overflow), so the result
@@ -53,8 +53,7 @@ public final class Datapath {
         long hi = m.hi();
         if (m.loWall() && v < lo) {
             v = 2 * lo - v;
-        }
-        if (m.hiWall() && v > hi) {
+        } else if (m.hiWall() && v > hi) {
             v = 2 * hi - v;
         }
         if (m.loWall() && v < lo) {
