@@ -124,7 +124,7 @@ public final class FpgaDriver implements AutoCloseable {
                 return null;
             }
             LockSupport.parkNanos(pause);
-            pause = Math.min(pause * 2, 5_000_000);
+            pause = Math.min(pause * 2, 1_000_000);
         }
     }
 
