@@ -68,4 +68,30 @@ final class Programs {
         b.onSite("box", Potential.quadratic(1.0, 0.3));
         return b.build();
     }
+
+    /**
+     * A U-Net-shaped program at Fashion-MNIST scale (39,200 units): clamped 1x28x28 input, a relu conv encoder
+     * level, a strided conv down, a bottleneck, a conv-transpose up with a rank-8 skip from the encoder, and an
+     * identity conv output.
+     */
+    static Program unetLike() {
+        Random r = new Random(21);
+        Program.Builder b = Program.builder().module("in", 784).module("e1", 16 * 784).module("d1", 32 * 196)
+                .module("bn", 32 * 196).module("u1", 16 * 784).module("out", 784);
+        b.clamp("in", random(r, 784, 1.0));
+        b.residual("e1", Activation.RELU, random(r, 16 * 784, 0.05), 1.0,
+                new Factor.Source("in", new Conv2dOperator(1, 28, 28, 16, 3, 3, 1, 1, random(r, 144, 0.3))));
+        b.residual("d1", Activation.RELU, random(r, 32 * 196, 0.05), 1.0,
+                new Factor.Source("e1", new Conv2dOperator(16, 28, 28, 32, 4, 4, 2, 1, random(r, 8192, 0.05))));
+        b.residual("bn", Activation.RELU, random(r, 32 * 196, 0.05), 1.0,
+                new Factor.Source("d1", new Conv2dOperator(32, 14, 14, 32, 3, 3, 1, 1, random(r, 9216, 0.05))));
+        b.residual("u1", Activation.RELU, random(r, 16 * 784, 0.05), 1.0,
+                new Factor.Source("bn", new ConvTranspose2dOperator(32, 14, 14, 16, 4, 4, 2, 1, 0,
+                        random(r, 8192, 0.05))),
+                new Factor.Source("e1", new LowRankOperator(16 * 784, 16 * 784, 8, random(r, 16 * 784 * 8, 0.01),
+                        random(r, 16 * 784 * 8, 0.01))));
+        b.residual("out", Activation.IDENTITY, random(r, 784, 0.05), 1.0,
+                new Factor.Source("u1", new Conv2dOperator(16, 28, 28, 1, 3, 3, 1, 1, random(r, 144, 0.1))));
+        return b.build();
+    }
 }

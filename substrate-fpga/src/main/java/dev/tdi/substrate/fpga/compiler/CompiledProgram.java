@@ -14,10 +14,11 @@ import java.util.Map;
  * @param report       the quantisation error per factor
  * @param weightWords  coupling-image words (weights, stencils, low-rank factors)
  * @param macsPerStep  multiply-accumulates per step per chain
+ * @param resources    what a board needs to hold and run it (docs/fpga-device.md, "Resources")
  */
 public record CompiledProgram(int[] image, Map<String, Integer> biasSlots, Map<String, Integer> clampSlots,
                               int[] initialBias, int[] initialClamp, QuantisationReport report, long weightWords,
-                              long macsPerStep) {
+                              long macsPerStep, ResourceEstimate resources) {
 
     /** Bytes of the image. */
     public long imageBytes() {

@@ -238,8 +238,17 @@ public final class FpgaCompiler {
                 throw new IllegalStateException("compiler produced an image the device format rejects: "
                         + e.getMessage(), e);
             }
-            return new CompiledProgram(img, biasSlots, clampSlots, biasInit.toArray(), clampInit.toArray(),
-                    new QuantisationReport(errors), weights.size(), macs);
+            long residualUnits = 0;
+            for (Factor f : factors) {
+                if (f instanceof Factor.Residual r) {
+                    residualUnits += program.module(r.target()).size();
+                }
+            }
+            CompiledProgram partial = new CompiledProgram(img, biasSlots, clampSlots, biasInit.toArray(),
+                    clampInit.toArray(), new QuantisationReport(errors), weights.size(), macs, null);
+            return new CompiledProgram(img, biasSlots, clampSlots, partial.initialBias(), partial.initialClamp(),
+                    partial.report(), weights.size(), macs,
+                    ResourceEstimate.of(partial, program.units(), residualUnits, index.size()));
         }
 
         private void residual(int i, String where, Factor.Residual r) {
