@@ -146,8 +146,14 @@ public abstract sealed class FxOperator {
                                 }
                                 int yRow = yOff + oc * outPlane + oy * outW;
                                 int xRow = xOff + ic * inPlane + iy * inW - pad + kx;
-                                for (int ox = oxLo; ox <= oxHi; ox++) {
-                                    y[yRow + ox] += wv * x[xRow + ox * stride];
+                                if (stride == 1) {
+                                    for (int ox = oxLo; ox <= oxHi; ox++) {
+                                        y[yRow + ox] += wv * x[xRow + ox];
+                                    }
+                                } else {
+                                    for (int ox = oxLo; ox <= oxHi; ox++) {
+                                        y[yRow + ox] += wv * x[xRow + ox * stride];
+                                    }
                                 }
                             }
                         }
@@ -178,8 +184,14 @@ public abstract sealed class FxOperator {
                                 }
                                 int xRow = xOff + oc * outPlane + oy * outW;
                                 int yRow = yOff + ic * inPlane + iy * inW - pad + kx;
-                                for (int ox = oxLo; ox <= oxHi; ox++) {
-                                    y[yRow + ox * stride] += wv * x[xRow + ox];
+                                if (stride == 1) {
+                                    for (int ox = oxLo; ox <= oxHi; ox++) {
+                                        y[yRow + ox] += wv * x[xRow + ox];
+                                    }
+                                } else {
+                                    for (int ox = oxLo; ox <= oxHi; ox++) {
+                                        y[yRow + ox * stride] += wv * x[xRow + ox];
+                                    }
                                 }
                             }
                         }
@@ -249,8 +261,14 @@ public abstract sealed class FxOperator {
                                 }
                                 int xRow = xOff + ic * inPlane + iy * inW;
                                 int yRow = yOff + oc * outPlane + oy * outW - pad + kx;
-                                for (int ix = ixLo; ix <= ixHi; ix++) {
-                                    y[yRow + ix * stride] += wv * x[xRow + ix];
+                                if (stride == 1) {
+                                    for (int ix = ixLo; ix <= ixHi; ix++) {
+                                        y[yRow + ix] += wv * x[xRow + ix];
+                                    }
+                                } else {
+                                    for (int ix = ixLo; ix <= ixHi; ix++) {
+                                        y[yRow + ix * stride] += wv * x[xRow + ix];
+                                    }
                                 }
                             }
                         }
@@ -281,8 +299,14 @@ public abstract sealed class FxOperator {
                                 }
                                 int yRow = yOff + ic * inPlane + iy * inW;
                                 int xRow = xOff + oc * outPlane + oy * outW - pad + kx;
-                                for (int ix = ixLo; ix <= ixHi; ix++) {
-                                    y[yRow + ix] += wv * x[xRow + ix * stride];
+                                if (stride == 1) {
+                                    for (int ix = ixLo; ix <= ixHi; ix++) {
+                                        y[yRow + ix] += wv * x[xRow + ix];
+                                    }
+                                } else {
+                                    for (int ix = ixLo; ix <= ixHi; ix++) {
+                                        y[yRow + ix] += wv * x[xRow + ix * stride];
+                                    }
                                 }
                             }
                         }
