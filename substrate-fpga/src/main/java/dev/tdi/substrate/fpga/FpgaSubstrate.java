@@ -370,7 +370,8 @@ public final class FpgaSubstrate extends AbstractSubstrate {
                     after = "the run was aborted";
                 }
                 throw new FpgaRunTimeoutException("the device did not report a run of " + n + " steps (from step "
-                        + taken + ") finished within fpga.run-timeout-ms = " + settings.runTimeoutMs() + " ms on "
+                        + taken + ") finished, and made no progress for fpga.run-timeout-ms = "
+                        + settings.runTimeoutMs() + " ms, on "
                         + driver.transport().describe() + " (progress register: " + done + " steps); " + after
                         + "; no result was returned");
             }

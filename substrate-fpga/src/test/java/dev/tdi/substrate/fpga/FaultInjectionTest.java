@@ -184,6 +184,18 @@ class FaultInjectionTest {
     }
 
     @Test
+    void aSlowRunThatKeepsProgressingIsNotTimedOut() {
+        try (FpgaSubstrate s = open(300)) {
+            s.program(PROGRAM);
+            server.device().faults().throttleMillisPer16Steps = 60; // ~750 ms per 200 steps, 2.5 x the timeout
+            long t0 = System.nanoTime();
+            assertSameAsClean(s.run(SPEC));
+            assertTrue(System.nanoTime() - t0 > 600_000_000L, "the run really was slower than the timeout");
+            server.device().faults().throttleMillisPer16Steps = 0;
+        }
+    }
+
+    @Test
     void aDeviceThatLostItsProgramIsReloaded() {
         try (FpgaSubstrate s = open(5000)) {
             s.program(PROGRAM);

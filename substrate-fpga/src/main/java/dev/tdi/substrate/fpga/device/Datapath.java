@@ -5,6 +5,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 
 /**
  * The bit-exact Langevin datapath (docs/fpga-device.md, "Datapath"). One step of one chain:
@@ -67,19 +68,25 @@ public final class Datapath {
 
     /** Runs every chain, in parallel on {@code pool} when given; stops all chains at the first divergence. */
     public static Outcome run(Run run, ExecutorService pool, BooleanSupplier abort) {
+        return run(run, pool, abort, null);
+    }
+
+    /** As {@link #run(Run, ExecutorService, BooleanSupplier)}, reporting chain 0's steps done every 16 steps. */
+    public static Outcome run(Run run, ExecutorService pool, BooleanSupplier abort, LongConsumer progress) {
         int chains = run.states().length;
         AtomicLong firstDiverged = new AtomicLong(Long.MAX_VALUE);
         ChainOutcome[] out = new ChainOutcome[chains];
         if (pool == null || chains == 1) {
             for (int c = 0; c < chains; c++) {
-                out[c] = new Chain(run, c).run(firstDiverged, abort);
+                out[c] = new Chain(run, c).run(firstDiverged, abort, c == 0 ? progress : null);
             }
         } else {
             @SuppressWarnings("unchecked")
             Future<ChainOutcome>[] f = new Future[chains];
             for (int c = 0; c < chains; c++) {
                 Chain ch = new Chain(run, c);
-                f[c] = pool.submit(() -> ch.run(firstDiverged, abort));
+                LongConsumer pr = c == 0 ? progress : null;
+                f[c] = pool.submit(() -> ch.run(firstDiverged, abort, pr));
             }
             for (int c = 0; c < chains; c++) {
                 try {
@@ -162,7 +169,7 @@ public final class Datapath {
             this.key = run.keys()[chain];
         }
 
-        ChainOutcome run(AtomicLong firstDiverged, BooleanSupplier abort) {
+        ChainOutcome run(AtomicLong firstDiverged, BooleanSupplier abort, LongConsumer progress) {
             ChainOutcome o = new ChainOutcome();
             o.chain = chain;
             prepare(p, x, run.clamp(), (run.flags() & Registers.RF_INIT_WALLS) != 0);
@@ -172,9 +179,14 @@ public final class Datapath {
                 if (abs > firstDiverged.get()) {
                     break;
                 }
-                if ((s & 15) == 0 && abort.getAsBoolean()) {
-                    o.aborted = true;
-                    break;
+                if ((s & 15) == 0) {
+                    if (abort.getAsBoolean()) {
+                        o.aborted = true;
+                        break;
+                    }
+                    if (progress != null) {
+                        progress.accept(s);
+                    }
                 }
                 forces();
                 if (update(abs, o)) {
