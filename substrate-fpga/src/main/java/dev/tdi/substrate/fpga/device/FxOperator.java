@@ -129,6 +129,8 @@ public abstract sealed class FxOperator {
         int apply(int[] x, int xOff, long[] y, int yOff) {
             int inPlane = inH * inW;
             int outPlane = outH * outW;
+            int wMax = (inW + stride - 1) / stride;
+            int[][] dec = stride == 1 ? null : decimate(x, xOff, inC * inH, inW, stride);
             for (int oc = 0; oc < outC; oc++) {
                 for (int ic = 0; ic < inC; ic++) {
                     for (int ky = 0; ky < kh; ky++) {
@@ -151,8 +153,10 @@ public abstract sealed class FxOperator {
                                         y[yRow + ox] += wv * x[xRow + ox];
                                     }
                                 } else {
+                                    int[] xp = dec[Math.floorMod(kx - pad, stride)];
+                                    int dRow = (ic * inH + iy) * wMax + Math.floorDiv(kx - pad, stride);
                                     for (int ox = oxLo; ox <= oxHi; ox++) {
-                                        y[yRow + ox] += wv * x[xRow + ox * stride];
+                                        y[yRow + ox] += wv * xp[dRow + ox];
                                     }
                                 }
                             }
@@ -165,6 +169,8 @@ public abstract sealed class FxOperator {
 
         @Override
         int applyTranspose(int[] x, int xOff, long[] y, int yOff) {
+            int wMax = (inW + stride - 1) / stride;
+            long[][] acc = stride == 1 ? null : new long[stride][inC * inH * wMax];
             int inPlane = inH * inW;
             int outPlane = outH * outW;
             for (int oc = 0; oc < outC; oc++) {
@@ -189,14 +195,19 @@ public abstract sealed class FxOperator {
                                         y[yRow + ox] += wv * x[xRow + ox];
                                     }
                                 } else {
+                                    long[] yp = acc[Math.floorMod(kx - pad, stride)];
+                                    int dRow = (ic * inH + iy) * wMax + Math.floorDiv(kx - pad, stride);
                                     for (int ox = oxLo; ox <= oxHi; ox++) {
-                                        y[yRow + ox * stride] += wv * x[xRow + ox];
+                                        yp[dRow + ox] += wv * x[xRow + ox];
                                     }
                                 }
                             }
                         }
                     }
                 }
+            }
+            if (acc != null) {
+                undecimate(acc, y, yOff, inC * inH, inW, stride);
             }
             return 0;
         }
@@ -244,6 +255,8 @@ public abstract sealed class FxOperator {
         int apply(int[] x, int xOff, long[] y, int yOff) {
             int inPlane = inH * inW;
             int outPlane = outH * outW;
+            int wMax = (outW + stride - 1) / stride;
+            long[][] acc = stride == 1 ? null : new long[stride][outC * outH * wMax];
             for (int ic = 0; ic < inC; ic++) {
                 for (int oc = 0; oc < outC; oc++) {
                     for (int ky = 0; ky < kh; ky++) {
@@ -266,14 +279,19 @@ public abstract sealed class FxOperator {
                                         y[yRow + ix] += wv * x[xRow + ix];
                                     }
                                 } else {
+                                    long[] yp = acc[Math.floorMod(kx - pad, stride)];
+                                    int dRow = (oc * outH + oy) * wMax + Math.floorDiv(kx - pad, stride);
                                     for (int ix = ixLo; ix <= ixHi; ix++) {
-                                        y[yRow + ix * stride] += wv * x[xRow + ix];
+                                        yp[dRow + ix] += wv * x[xRow + ix];
                                     }
                                 }
                             }
                         }
                     }
                 }
+            }
+            if (acc != null) {
+                undecimate(acc, y, yOff, outC * outH, outW, stride);
             }
             return 0;
         }
@@ -282,6 +300,8 @@ public abstract sealed class FxOperator {
         int applyTranspose(int[] x, int xOff, long[] y, int yOff) {
             int inPlane = inH * inW;
             int outPlane = outH * outW;
+            int wMax = (outW + stride - 1) / stride;
+            int[][] dec = stride == 1 ? null : decimate(x, xOff, outC * outH, outW, stride);
             for (int ic = 0; ic < inC; ic++) {
                 for (int oc = 0; oc < outC; oc++) {
                     for (int ky = 0; ky < kh; ky++) {
@@ -304,8 +324,10 @@ public abstract sealed class FxOperator {
                                         y[yRow + ix] += wv * x[xRow + ix];
                                     }
                                 } else {
+                                    int[] xp = dec[Math.floorMod(kx - pad, stride)];
+                                    int dRow = (oc * outH + oy) * wMax + Math.floorDiv(kx - pad, stride);
                                     for (int ix = ixLo; ix <= ixHi; ix++) {
-                                        y[yRow + ix] += wv * x[xRow + ix * stride];
+                                        y[yRow + ix] += wv * xp[dRow + ix];
                                     }
                                 }
                             }
@@ -388,6 +410,35 @@ public abstract sealed class FxOperator {
         @Override
         long macs() {
             return (long) rank * (rows + cols);
+        }
+    }
+
+    /**
+     * Splits rows of width {@code w} into {@code s} column phases: out[phase][row * ceil(w/s) + j] = x[row * w +
+     * j s + phase], zero beyond the row, so strided reads become contiguous (the reads are exact copies).
+     */
+    static int[][] decimate(int[] x, int xOff, int rows, int w, int s) {
+        int wMax = (w + s - 1) / s;
+        int[][] out = new int[s][rows * wMax];
+        for (int r = 0; r < rows; r++) {
+            int src = xOff + r * w;
+            int dst = r * wMax;
+            for (int c = 0; c < w; c++) {
+                out[c % s][dst + c / s] = x[src + c];
+            }
+        }
+        return out;
+    }
+
+    /** Adds phase-split accumulators back: y[row * w + j s + phase] += acc[phase][row * ceil(w/s) + j]. */
+    static void undecimate(long[][] acc, long[] y, int yOff, int rows, int w, int s) {
+        int wMax = (w + s - 1) / s;
+        for (int r = 0; r < rows; r++) {
+            int dst = yOff + r * w;
+            int src = r * wMax;
+            for (int c = 0; c < w; c++) {
+                y[dst + c] += acc[c % s][src + c / s];
+            }
         }
     }
 }
