@@ -23,29 +23,20 @@ public final class StepTimer {
     }
 
     /**
-     * Warms up for about {@code warmNs}, then times {@code runs} runs; the steps per run are scaled so one run lasts
-     * about {@code runNs} (at least one step).
+     * Warms up for at least {@code warmNs} (re-sizing the run after each warm-up run so one lasts about
+     * {@code runNs}), then times {@code runs} runs of that many steps; reports the median and the best.
      */
     public static Timing time(Substrate s, int chains, long warmNs, long runNs, int runs) {
         long steps = 1;
         long t0 = System.nanoTime();
-        double per;
-        // calibrate and warm up together
-        while (true) {
+        int warmRuns = 0;
+        while (System.nanoTime() - t0 < warmNs || warmRuns < 3) {
             long a = System.nanoTime();
             s.run(spec(chains, steps));
-            long el = System.nanoTime() - a;
-            per = (double) el / steps;
-            if (System.nanoTime() - t0 > warmNs && el > runNs / 4) {
-                break;
-            }
-            if (el < runNs) {
-                steps = Math.max(steps + 1, Math.min(steps * 4, (long) (runNs / Math.max(per, 1))));
-            } else if (System.nanoTime() - t0 > warmNs) {
-                break;
-            }
+            double per = (double) (System.nanoTime() - a) / steps;
+            steps = Math.max(1, Math.min(1_000_000, Math.round(runNs / Math.max(per, 1))));
+            warmRuns++;
         }
-        steps = Math.max(1, Math.min(steps, (long) Math.ceil(runNs / Math.max(per, 1))));
         double[] ns = new double[runs];
         for (int r = 0; r < runs; r++) {
             long a = System.nanoTime();
