@@ -7,6 +7,7 @@ import dev.tdi.substrate.DivergenceException;
 import dev.tdi.substrate.RunResult;
 import dev.tdi.substrate.RunSpec;
 import dev.tdi.substrate.Trace;
+import dev.tdi.substrate.WindowedAverager;
 import dev.tdi.substrate.program.ModuleSpec;
 import dev.tdi.substrate.program.Program;
 import java.util.LinkedHashMap;
@@ -64,14 +65,10 @@ final class ReferenceSubstrate extends AbstractSubstrate {
         }
 
         double[] grad = new double[n];
-        double[][] sum = new double[chains][n];
-        double[][] previousBlock = null;
-        long taken = 0;
-        long inBlock = 0;
-        boolean converged = !spec.untilConverged();
+        WindowedAverager schedule = new WindowedAverager(spec, chains, n);
         TraceRecorder trace = spec.traceEvery() > 0 ? new TraceRecorder() : null;
-
-        while (taken < spec.stepLimit()) {
+        while (schedule.wantsStep()) {
+            long step = schedule.steps();
             for (int c = 0; c < chains; c++) {
                 double[] xc = x[c];
                 energy.gradient(xc, this::bias, grad);
@@ -83,63 +80,26 @@ final class ReferenceSubstrate extends AbstractSubstrate {
                     v = energy.reflect(i, v);
                     if (!Double.isFinite(v) || Math.abs(v) > spec.divergenceBound()) {
                         ModuleSpec m = program.module(moduleOf[i]);
-                        throw new DivergenceException(m.name(), i - m.offset(), c, taken, v,
+                        throw new DivergenceException(m.name(), i - m.offset(), c, step, v,
                                 spec.divergenceBound(), dt[i]);
                     }
                     xc[i] = v;
                 }
             }
-            taken++;
-            if (trace != null && taken % spec.traceEvery() == 0) {
-                trace.record(taken, x);
+            schedule.afterStep((c, i) -> x[c][i]);
+            if (trace != null && schedule.steps() % spec.traceEvery() == 0) {
+                trace.record(schedule.steps(), x);
             }
-            if (taken <= spec.burnIn()) {
-                continue;
-            }
-            for (int c = 0; c < chains; c++) {
-                for (int i = 0; i < n; i++) {
-                    sum[c][i] += x[c][i];
-                }
-            }
-            if (++inBlock < spec.window()) {
-                continue;
-            }
-            // A full window: in fixed mode this is the end; in convergence mode compare with the last block.
-            if (!spec.untilConverged()) {
-                break;
-            }
-            double[][] block = new double[chains][n];
-            double moved = 0;
-            for (int c = 0; c < chains; c++) {
-                for (int i = 0; i < n; i++) {
-                    block[c][i] = sum[c][i] / spec.window();
-                    if (previousBlock != null) {
-                        moved = Math.max(moved, Math.abs(block[c][i] - previousBlock[c][i]));
-                    }
-                }
-            }
-            if (previousBlock != null && moved < spec.tolerance()) {
-                converged = true;
-                break;
-            }
-            previousBlock = block;
-            if (taken + spec.window() > spec.stepLimit()) {
-                break;
-            }
-            sum = new double[chains][n];
-            inBlock = 0;
         }
 
         float[][] finals = new float[chains][n];
-        float[][] means = new float[chains][n];
         for (int c = 0; c < chains; c++) {
             for (int i = 0; i < n; i++) {
                 finals[c][i] = (float) x[c][i];
-                means[c][i] = (float) (inBlock == 0 ? x[c][i] : sum[c][i] / inBlock);
             }
         }
-        return new RunResult(program, finals, means, taken, converged, System.nanoTime() - start,
-                trace == null ? null : trace.build());
+        return new RunResult(program, finals, schedule.means((c, i) -> x[c][i]), schedule.steps(),
+                schedule.converged(), System.nanoTime() - start, trace == null ? null : trace.build());
     }
 
     private double[] initialState(RunSpec spec, int n) {
