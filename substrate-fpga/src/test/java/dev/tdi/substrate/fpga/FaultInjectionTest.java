@@ -173,11 +173,11 @@ class FaultInjectionTest {
 
     @Test
     void aDeviceThatNeverReportsDoneTimesOutAndIsAborted() {
-        try (FpgaSubstrate s = open(400)) {
+        try (FpgaSubstrate s = open(800)) {
             s.program(PROGRAM);
             server.device().faults().neverDone = true;
             FpgaRunTimeoutException e = assertThrows(FpgaRunTimeoutException.class, () -> s.run(SPEC));
-            assertTrue(e.getMessage().contains("fpga.run-timeout-ms = 400") && e.getMessage().contains("aborted"),
+            assertTrue(e.getMessage().contains("fpga.run-timeout-ms = 800") && e.getMessage().contains("aborted"),
                     e.getMessage());
             assertSameAsClean(s.run(SPEC));
         }
