@@ -386,8 +386,10 @@ public final class FpgaSubstrate extends AbstractSubstrate {
                 int unit = driver.read(DIV_UNIT);
                 long value = driver.read64(DIV_VALUE_LO);
                 ModuleSpec m = moduleOf(unit);
-                throw new DivergenceException(m.name(), unit - m.offset(), chain, step, Fx.real(value),
-                        spec.divergenceBound(), spec.stepSize(m.name()));
+                // A state register saturates at the Q15.16 range: that is the device's bound when the spec's is wider.
+                double bound = Math.min(spec.divergenceBound(), Fx.real(Fx.STATE_MAX));
+                throw new DivergenceException(m.name(), unit - m.offset(), chain, step, Fx.real(value), bound,
+                        spec.stepSize(m.name()));
             }
             if (c.aborted()) {
                 throw new FpgaException("the run was aborted on the device by another party (status "

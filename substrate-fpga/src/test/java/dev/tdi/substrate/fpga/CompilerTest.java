@@ -96,6 +96,21 @@ class CompilerTest {
     }
 
     @Test
+    void aSaturatedStateRegisterIsReportedAsDivergenceAtTheRegisterRange() {
+        Program p = Program.builder().module("m", 2).onSite("m", Potential.quadratic(1.0, 0.0)).build();
+        try (Substrate s = new FpgaProvider().open(SubstrateConfig.defaults())) {
+            s.program(p);
+            // dt = 3 > 2 / k: x <- x - 3 x = -2 x, so |x| = 2^(s+1) after step s, and 2^15 = 32768 is the first value
+            // beyond the Q15.16 register (long before the default bound 1e6): at step 14.
+            var e = assertThrows(dev.tdi.substrate.DivergenceException.class, () -> s.run(RunSpec.builder()
+                    .steps(100, 1).stepSize(3.0).temperature(0).initialState(new float[] {1, 1}).build()));
+            assertEquals("m", e.module());
+            assertEquals(14, e.step());
+            assertTrue(e.getMessage().contains("3.28e+04"), e.getMessage());
+        }
+    }
+
+    @Test
     void unknownSettingsAreRefused() {
         var e = assertThrows(RuntimeException.class,
                 () -> new FpgaProvider().open(SubstrateConfig.of("fpga.trasnport=tcp")));
