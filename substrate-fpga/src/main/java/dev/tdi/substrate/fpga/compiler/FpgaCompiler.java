@@ -260,7 +260,11 @@ public final class FpgaCompiler {
             for (float v : r.h()) {
                 biasInit.add(q16(where, "h", v, meter));
             }
-            requireQ16(where + ": weight w", r.weight());
+            if (Math.abs(r.weight()) > Fx.real(Fx.STATE_MAX)) {
+                problems.add(where + ": weight w = " + r.weight() + " exceeds the device's Q15.16 range +-"
+                        + Fx.real(Fx.STATE_MAX) + "; lower the residual weights (e.g. a relaxation plan with smaller"
+                        + " w and correspondingly larger step sizes; the device needs w |r| <= 32767 as well)");
+            }
             int wRaw = Fx.q16(r.weight());
             if (wRaw <= 0) {
                 problems.add(where + ": weight w = " + r.weight() + " rounds to zero in Q15.16 (smallest "
