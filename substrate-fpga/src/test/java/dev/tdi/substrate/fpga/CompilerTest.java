@@ -56,8 +56,8 @@ class CompilerTest {
 
     @Test
     void whatTheDeviceCannotHoldIsRefusedWithEveryReason() {
-        Program p = Program.builder().module("a", 2).module("b", 2)
-                .onSite("a", Potential.quadratic(40_000, 0.0))
+        Program p = Program.builder().module("a", 2).module("b", 2).module("c", 1)
+                .onSite("a", Potential.quadratic(1.0, 0.0)).clamp("c", new float[] {40_000f})
                 .onSite("b", Potential.box(0.5, 1.0)).onSite("b", Potential.box(2.0, 3.0))
                 .coupling("a", "b", new DenseOperator(2, 2, new float[] {200f, 0, 0, 1}))
                 .residual("b", Activation.IDENTITY, new float[2], 1e-7, new Factor.Source("a",
@@ -65,7 +65,7 @@ class CompilerTest {
                 .build();
         UnsupportedProgramException e = assertThrows(UnsupportedProgramException.class, () -> compiler.compile(p));
         String m = e.getMessage();
-        assertTrue(m.contains("stiffness = 40000") && m.contains("Q15.16"), m);
+        assertTrue(m.contains("clamp value = 40000") && m.contains("Q15.16"), m);
         assertTrue(m.contains("walls do not intersect"), m);
         assertTrue(m.contains("weight 200.0 exceeds the device's coupling range"), m);
         assertTrue(m.contains("rounds to zero"), m);
