@@ -81,16 +81,15 @@ public final class Datapath {
                 out[c] = new Chain(run, c).run(firstDiverged, abort, c == 0 ? progress : null);
             }
         } else {
-            @SuppressWarnings("unchecked")
-            Future<ChainOutcome>[] f = new Future[chains];
+            java.util.List<Future<ChainOutcome>> f = new java.util.ArrayList<>(chains);
             for (int c = 0; c < chains; c++) {
                 Chain ch = new Chain(run, c);
                 LongConsumer pr = c == 0 ? progress : null;
-                f[c] = pool.submit(() -> ch.run(firstDiverged, abort, pr));
+                f.add(pool.submit(() -> ch.run(firstDiverged, abort, pr)));
             }
             for (int c = 0; c < chains; c++) {
                 try {
-                    out[c] = f[c].get();
+                    out[c] = f.get(c).get();
                 } catch (Exception e) {
                     throw new IllegalStateException("datapath lane failed: " + e, e);
                 }
