@@ -196,6 +196,19 @@ class FaultInjectionTest {
     }
 
     @Test
+    void aRunThatCompletesFewerStepsThanAskedIsNeverReturned() {
+        try (FpgaSubstrate s = open(5000)) {
+            s.program(PROGRAM);
+            // The device (through a checksum-valid response) claims DONE after one step fewer than requested.
+            proxy.add(r -> r.op() == Wire.OP_READ32 && r.arg() == Registers.STEPS_DONE_LO, DECREMENT_VALUE, 1);
+            FpgaProtocolException e = assertThrows(FpgaProtocolException.class, () -> s.run(SPEC));
+            assertTrue(e.getMessage().contains("after 99 of 100 steps") && e.getMessage().contains("no result"),
+                    e.getMessage());
+            assertSameAsClean(s.run(SPEC));
+        }
+    }
+
+    @Test
     void aDeviceThatLostItsProgramIsReloaded() {
         try (FpgaSubstrate s = open(5000)) {
             s.program(PROGRAM);
