@@ -36,6 +36,15 @@ interface Kernels {
     /** sum_{k in [from, to)} val[k] x[xo + idx[k]]. */
     float gatherDot(float[] val, int[] idx, int from, int to, float[] x, int xo);
 
+    /**
+     * One output row of a stride-1 convolution on a zero-padded input: for b &lt; yw,
+     * y[yo + b] += alpha sum_{i, ky, kx} w[wo + (i kh + ky) kw + kx] xp[i plane + (row + ky) pw + kx + b],
+     * summed over (i, ky, kx) in that order from zero. {@code xp} must extend at least 4 vector lengths past the
+     * last element read.
+     */
+    void convRow(float[] w, int wo, int ni, int kh, int kw, float[] xp, int plane, int pw, int row, float[] y, int yo,
+                 int yw, float alpha);
+
     /** g[go + i] = k x[xo + i] + c. */
     void affine(float[] x, int xo, float[] g, int go, int n, float k, float c);
 

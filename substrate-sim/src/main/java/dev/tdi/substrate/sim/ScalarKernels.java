@@ -81,6 +81,24 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void convRow(float[] w, int wo, int ni, int kh, int kw, float[] xp, int plane, int pw, int row, float[] y,
+                        int yo, int yw, float alpha) {
+        for (int b = 0; b < yw; b++) {
+            float acc = 0;
+            for (int i = 0; i < ni; i++) {
+                for (int ky = 0; ky < kh; ky++) {
+                    int base = i * plane + (row + ky) * pw + b;
+                    int wb = wo + (i * kh + ky) * kw;
+                    for (int kx = 0; kx < kw; kx++) {
+                        acc = Math.fma(w[wb + kx], xp[base + kx], acc);
+                    }
+                }
+            }
+            y[yo + b] = Math.fma(alpha, acc, y[yo + b]);
+        }
+    }
+
+    @Override
     public void affine(float[] x, int xo, float[] g, int go, int n, float k, float c) {
         for (int i = 0; i < n; i++) {
             g[go + i] = Math.fma(k, x[xo + i], c);

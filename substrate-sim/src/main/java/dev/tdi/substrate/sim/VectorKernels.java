@@ -16,6 +16,20 @@ final class VectorKernels implements Kernels {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     private static final IntVector IOTA = IntVector.zero(I).addIndex(1);
+    /** Shuffles pairing lane i with lane i ^ (L/2), i ^ (L/4), ..., i ^ 1: a pairwise sum tree. */
+    @SuppressWarnings("unchecked")
+    private static final jdk.incubator.vector.VectorShuffle<Float>[] TREE = tree();
+
+    @SuppressWarnings("unchecked")
+    private static jdk.incubator.vector.VectorShuffle<Float>[] tree() {
+        int levels = Integer.numberOfTrailingZeros(L);
+        jdk.incubator.vector.VectorShuffle<Float>[] t = new jdk.incubator.vector.VectorShuffle[levels];
+        for (int l = 0; l < levels; l++) {
+            int w = L >> (l + 1);
+            t[l] = jdk.incubator.vector.VectorShuffle.fromOp(F, i -> i ^ w);
+        }
+        return t;
+    }
 
     public VectorKernels() {
         if (I.length() != L) {
@@ -206,26 +220,72 @@ final class VectorKernels implements Kernels {
     @Override
     public float gatherDot(float[] val, int[] idx, int from, int to, float[] x, int xo) {
         int n = to - from;
-        if (n < L) {
-            float s = 0;
-            for (int k = from; k < to; k++) {
-                s = Math.fma(val[k], x[xo + idx[k]], s);
-            }
-            return s;
-        }
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {
-            FloatVector xv = FloatVector.fromArray(F, x, xo, idx, from + i);
-            acc = FloatVector.fromArray(F, val, from + i).fma(xv, acc);
+            acc = FloatVector.fromArray(F, val, from + i).fma(FloatVector.fromArray(F, x, xo, idx, from + i), acc);
         }
-        float[] tmp = new float[L];
-        acc.intoArray(tmp, 0);
-        float s = lanes(tmp);
+        // pairwise tree over the lanes with fixed shuffles: a fixed order (unlike reduceLanes), few instructions
+        for (int w = 0; w < TREE.length; w++) {
+            acc = acc.add(acc.rearrange(TREE[w]));
+        }
+        float s = acc.lane(0);
         for (; i < n; i++) {
             s = Math.fma(val[from + i], x[xo + idx[from + i]], s);
         }
         return s;
+    }
+
+    @Override
+    public void convRow(float[] w, int wo, int ni, int kh, int kw, float[] xp, int plane, int pw, int row, float[] y,
+                        int yo, int yw, float alpha) {
+        // Chunks of two vectors with their sums in registers; kept small so that C1 can compile it on the way to C2
+        // (a four-accumulator version ran out of C1 registers and stayed in slow tier-2 code).
+        for (int b0 = 0; b0 < yw; b0 += 2 * L) {
+            if (yw - b0 > L) {
+                convChunk2(w, wo, ni, kh, kw, xp, plane, pw, row, y, yo, yw, alpha, b0);
+            } else {
+                convChunk1(w, wo, ni, kh, kw, xp, plane, pw, row, y, yo, yw, alpha, b0);
+            }
+        }
+    }
+
+    private static void convChunk2(float[] w, int wo, int ni, int kh, int kw, float[] xp, int plane, int pw, int row,
+                                   float[] y, int yo, int yw, float alpha, int b0) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int i = 0; i < ni; i++) {
+            for (int ky = 0; ky < kh; ky++) {
+                int base = i * plane + (row + ky) * pw + b0;
+                int wb = wo + (i * kh + ky) * kw;
+                for (int kx = 0; kx < kw; kx++) {
+                    FloatVector wv = FloatVector.broadcast(F, w[wb + kx]);
+                    a0 = wv.fma(FloatVector.fromArray(F, xp, base + kx), a0);
+                    a1 = wv.fma(FloatVector.fromArray(F, xp, base + kx + L), a1);
+                }
+            }
+        }
+        FloatVector al = FloatVector.broadcast(F, alpha);
+        int t = yo + b0;
+        al.fma(a0, FloatVector.fromArray(F, y, t)).intoArray(y, t);
+        VectorMask<Float> m = F.indexInRange(b0 + L, yw);
+        al.fma(a1, FloatVector.fromArray(F, y, t + L, m)).intoArray(y, t + L, m);
+    }
+
+    private static void convChunk1(float[] w, int wo, int ni, int kh, int kw, float[] xp, int plane, int pw, int row,
+                                   float[] y, int yo, int yw, float alpha, int b0) {
+        FloatVector a0 = FloatVector.zero(F);
+        for (int i = 0; i < ni; i++) {
+            for (int ky = 0; ky < kh; ky++) {
+                int base = i * plane + (row + ky) * pw + b0;
+                int wb = wo + (i * kh + ky) * kw;
+                for (int kx = 0; kx < kw; kx++) {
+                    a0 = FloatVector.broadcast(F, w[wb + kx]).fma(FloatVector.fromArray(F, xp, base + kx), a0);
+                }
+            }
+        }
+        int t = yo + b0;
+        VectorMask<Float> m = F.indexInRange(b0, yw);
+        FloatVector.broadcast(F, alpha).fma(a0, FloatVector.fromArray(F, y, t, m)).intoArray(y, t, m);
     }
 
     @Override

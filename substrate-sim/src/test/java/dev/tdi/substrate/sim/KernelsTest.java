@@ -98,6 +98,18 @@ class KernelsTest {
     }
 
     @Test
+    void convRowMatchesScalarBitForBit() {
+        for (int yw : new int[] {3, 16, 45, 70}) {
+            int ni = 2, kh = 3, kw = 3, pw = yw + 2, plane = 5 * pw;
+            float[] w = r(ni * kh * kw + 4), xp = r(ni * plane + 300), y1 = r(yw + 9), y2 = y1.clone();
+            v.convRow(w, 2, ni, kh, kw, xp, plane, pw, 1, y1, 4, yw, -0.7f);
+            s.convRow(w, 2, ni, kh, kw, xp, plane, pw, 1, y2, 4, yw, -0.7f);
+            assertArrayEquals(y2, y1, "yw=" + yw);
+            assertEquals(y2[4 + yw], y1[4 + yw], 0.0, "no write past the row");
+        }
+    }
+
+    @Test
     void residualKernelMatchesScalar() {
         int n = 37;
         float[] x = r(n), a1 = r(n), g1 = r(n);
