@@ -59,7 +59,7 @@ public final class BenchSuite {
         c.add(new Case(sparse, 65536, 0, 8, true, true, "batched"));
         c.add(new Case(conv, 32768, 0, 1, true, true, "conv-scaling"));
         c.add(new Case(conv, 32768, 0, 8, true, true, "batched"));
-        for (int d : new int[] {8192, 131072, 524288}) {
+        for (int d : new int[] {8192, 131072, 524288, 2_097_152}) {
             c.add(new Case(conv, d, 0, 1, false, false, "conv-scaling"));
         }
         c.add(new Case(low, 65536, 16, 1, true, true, "lowrank-scaling"));
@@ -68,6 +68,7 @@ public final class BenchSuite {
             c.add(new Case(low, d, 16, 1, false, false, "lowrank-scaling"));
         }
         c.add(new Case(low, 1_000_000, 16, 1, false, true, "lowrank-scaling"));
+        c.add(new Case(low, 4_000_000, 16, 1, false, false, "lowrank-scaling"));
         return c;
     }
 
@@ -81,11 +82,9 @@ public final class BenchSuite {
         c.add(new Case(sparse, 1_048_576, 0, 1, false, true, ""));
         c.add(new Case(sparse, 65536, 0, 64, false, true, "batched"));
         c.add(new Case(conv, 32768, 0, 64, false, true, "batched"));
-        c.add(new Case(conv, 2_097_152, 0, 1, false, false, "conv-scaling"));
         c.add(new Case(low, 65536, 16, 64, false, true, "batched"));
         c.add(new Case(low, 65536, 4, 1, false, true, "rank"));
         c.add(new Case(low, 65536, 64, 1, false, true, "rank"));
-        c.add(new Case(low, 4_000_000, 16, 1, false, false, "lowrank-scaling"));
         return c;
     }
 
