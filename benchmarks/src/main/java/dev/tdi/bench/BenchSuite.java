@@ -115,7 +115,7 @@ public final class BenchSuite {
         List<Row> rows = new ArrayList<>();
         Path export = o.out().resolve("peer-export");
         boolean peers = o.peers() && o.python() != null;
-        long warm = o.quick() ? 700_000_000L : 2_000_000_000L;
+        long warm = o.quick() ? 2_000_000_000L : 4_000_000_000L;
         long runNs = o.quick() ? 100_000_000L : 300_000_000L;
         for (Case c : cases) {
             Program p = BenchPrograms.build(c.kind(), c.d(), Math.max(1, c.k()), 1);

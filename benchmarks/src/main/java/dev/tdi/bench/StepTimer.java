@@ -23,19 +23,29 @@ public final class StepTimer {
     }
 
     /**
-     * Warms up for at least {@code warmNs} (re-sizing the run after each warm-up run so one lasts about
-     * {@code runNs}), then times {@code runs} runs of that many steps; reports the median and the best.
+     * Warms up until at least {@code warmNs} have passed and the time per step has settled (two consecutive warm-up
+     * runs within 15%; at least 100 steps; at most 10 warmNs), re-sizing the runs to about {@code runNs} as the code gets compiled, then
+     * times {@code runs} runs of that many steps; reports the median and the best. (JIT compilation of the Vector
+     * API kernels takes seconds on a busy machine, so a fixed short warm-up measured interpreted code.)
      */
     public static Timing time(Substrate s, int chains, long warmNs, long runNs, int runs) {
         long steps = 1;
         long t0 = System.nanoTime();
-        int warmRuns = 0;
-        while (System.nanoTime() - t0 < warmNs || warmRuns < 3) {
+        double last = Double.NaN;
+        long total = 0;
+        while (true) {
             long a = System.nanoTime();
             s.run(spec(chains, steps));
             double per = (double) (System.nanoTime() - a) / steps;
+            total += steps;
+            long elapsed = System.nanoTime() - t0;
+            boolean settled = Math.abs(per - last) <= 0.15 * Math.min(per, last);
+            // C2 compiles a kernel after some tens of thousands of loop iterations: at least 100 steps
+            if (elapsed > 10 * warmNs || (elapsed > warmNs && settled && total >= 100)) {
+                break;
+            }
+            last = per;
             steps = Math.max(1, Math.min(1_000_000, Math.round(runNs / Math.max(per, 1))));
-            warmRuns++;
         }
         double[] ns = new double[runs];
         for (int r = 0; r < runs; r++) {
