@@ -33,8 +33,17 @@ interface Kernels {
     void axpy4(float a0, float a1, float a2, float a3, float[] x, int x0, int x1, int x2, int x3, float[] y,
                int yo, int n);
 
-    /** sum_{k in [from, to)} val[k] x[xo + idx[k]]. */
+    /**
+     * sum_{k in [from, to)} val[k] x[xo + idx[k]], in the fixed order of four partial sums (k - from = j mod 4 into
+     * sum j, the tail into sum 0) combined as (s0 + s1) + (s2 + s3).
+     */
     float gatherDot(float[] val, int[] idx, int from, int to, float[] x, int xo);
+
+    /**
+     * {@link #gatherDot} for {@code chains} chains at once from a unit-major copy of the source
+     * ({@code xt[unit * chains + c]}), SIMD across chains, out[c] = the sum of chain c in the same order.
+     */
+    void gatherDotChains(float[] val, int[] idx, int from, int to, float[] xt, int chains, float[] out);
 
     /**
      * One output row of a stride-1 convolution on a zero-padded input: for b &lt; yw,

@@ -51,11 +51,12 @@ abstract class SimOp {
         };
     }
 
-    /** Per-chain scratch an application needs (the zero-padded input copies of the stride-1 convolutions). */
+    /** Per-chain scratch an application needs (padded inputs of stride-1 convolutions, unit-major sparse sources). */
     static long estimateBytesPerChain(Operator op) {
         return switch (op) {
             case Conv2dOperator c -> 8L * ((long) c.rows() + c.cols()) + 4096;
             case ConvTranspose2dOperator c -> 8L * ((long) c.rows() + c.cols()) + 4096;
+            case SparseOperator sp -> 4L * Math.max(sp.rows(), sp.cols());
             default -> 0;
         };
     }
@@ -141,7 +142,10 @@ abstract class SimOp {
 
     // ----------------------------------------------------------------------------------------------- sparse
 
-    /** CSR rows with SIMD gathers; W^T x runs on a transposed copy (CSC), so both directions are row sweeps. */
+    /**
+     * CSR rows; from {@link #INTERLEAVE} chains on, a unit-major copy of the source makes each row's sums SIMD across
+     * chains (every row's weights read once for the batch). W^T x runs on a transposed copy (CSC).
+     */
     static final class Sparse extends SimOp {
         private static final int ROWS_PER_TASK = 256;
         private final int[] ptr, idx, tPtr, tIdx;
@@ -177,10 +181,38 @@ abstract class SimOp {
             }
         }
 
+        /** From this many chains on, a unit-major copy of the source makes the rows SIMD across chains. */
+        static final int INTERLEAVE = 4;
+
         private static void sweep(Kernels k, Pool pool, int n, int[] ptr, int[] idx, float[] val, float[][] x, int xo,
-                                  float[][] y, int yo, float alpha) {
+                                  int xn, float[][] y, int yo, float alpha) {
             int chains = x.length;
             int tasks = (n + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+            if (chains >= INTERLEAVE) {
+                float[] xt = new float[xn * chains];
+                pool.run((xn + 4095) / 4096, (long) xn * chains, t -> {
+                    int u1 = Math.min(xn, (t + 1) * 4096);
+                    for (int u = t * 4096; u < u1; u++) {
+                        for (int c = 0; c < chains; c++) {
+                            xt[u * chains + c] = x[c][xo + u];
+                        }
+                    }
+                });
+                pool.run(tasks, 2L * val.length * chains, t -> {
+                    int r0 = t * ROWS_PER_TASK, r1 = Math.min(n, r0 + ROWS_PER_TASK);
+                    float[] out = new float[chains];
+                    for (int r = r0; r < r1; r++) {
+                        if (ptr[r] == ptr[r + 1]) {
+                            continue;
+                        }
+                        k.gatherDotChains(val, idx, ptr[r], ptr[r + 1], xt, chains, out);
+                        for (int c = 0; c < chains; c++) {
+                            y[c][yo + r] += alpha * out[c];
+                        }
+                    }
+                });
+                return;
+            }
             pool.run(tasks, 2L * val.length * chains, t -> {
                 int r0 = t * ROWS_PER_TASK, r1 = Math.min(n, r0 + ROWS_PER_TASK);
                 for (int r = r0; r < r1; r++) {
@@ -197,7 +229,7 @@ abstract class SimOp {
 
         @Override
         void apply(Kernels k, Pool pool, float[][] x, int xo, float[][] y, int yo, float alpha) {
-            sweep(k, pool, rows, ptr, idx, val, x, xo, y, yo, alpha);
+            sweep(k, pool, rows, ptr, idx, val, x, xo, cols, y, yo, alpha);
         }
 
         @Override
@@ -205,7 +237,7 @@ abstract class SimOp {
             if (tPtr == null) {
                 throw new IllegalStateException("sparse operator compiled without its transpose");
             }
-            sweep(k, pool, cols, tPtr, tIdx, tVal, x, xo, y, yo, alpha);
+            sweep(k, pool, cols, tPtr, tIdx, tVal, x, xo, rows, y, yo, alpha);
         }
 
         @Override

@@ -75,6 +75,33 @@ class KernelsTest {
     }
 
     @Test
+    void sparseRowsGiveTheSameBitsForOneChainOrMany() {
+        int n = 23, cols = 50;
+        float[] val = r(n);
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = rnd.nextInt(cols);
+        }
+        for (int chains : new int[] {1, 3, 8, 16, 21}) {
+            float[][] x = new float[chains][];
+            float[] xt = new float[cols * chains];
+            for (int c = 0; c < chains; c++) {
+                x[c] = r(cols);
+                for (int u = 0; u < cols; u++) {
+                    xt[u * chains + c] = x[c][u];
+                }
+            }
+            float[] out = new float[chains], outS = new float[chains];
+            v.gatherDotChains(val, idx, 1, n, xt, chains, out);
+            s.gatherDotChains(val, idx, 1, n, xt, chains, outS);
+            for (int c = 0; c < chains; c++) {
+                assertEquals(v.gatherDot(val, idx, 1, n, x[c], 0), out[c], 0.0, "chains " + chains);
+                assertEquals(out[c], outS[c], 0.0, "scalar, chains " + chains);
+            }
+        }
+    }
+
+    @Test
     void updateReflectsLikeTheScalarPathAndFindsTheFirstBadUnit() {
         int n = 53;
         float[] x = r(n), g = r(n), z = r(n);
