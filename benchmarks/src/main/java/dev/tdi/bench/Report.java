@@ -164,7 +164,7 @@ public final class Report {
         StringBuilder s = new StringBuilder();
         s.append("# tdi per-step benchmarks (").append(quick ? "quick: ./tdi bench" : "full").append(")\n\n");
         s.append("One overdamped Langevin step (Euler-Maruyama at T = 1, dt = 0.1, noise included) of the programs of ")
-                .append("`dev.tdi.bench.BenchPrograms`, timed through the public `Substrate.run` API (median of 5 runs")
+                .append("`dev.tdi.bench.BenchPrograms`, timed through the public `Substrate.run` API (per step = (T(2S) - T(S)) / S over 5 pairs of runs")
                 .append(" of S steps, S sized so a run lasts ~0.1 s, after a warm-up). Units x chains is the batch;")
                 .append(" ns/unit divides by both. Bytes and flops per step come from the simulator's cost model")
                 .append(" (`SimSubstrate.costPerStep`: weights once per batch, states per chain; 2 flops per")
