@@ -75,16 +75,16 @@ class BenchToolsTest {
         MachineProbe.Bandwidth bw = new MachineProbe.Bandwidth(10e9, 12e9, 11e9, 1 << 27, 2);
         List<BenchSuite.Row> rows = List.of(
                 // 67 MB in 7 ms = 9.6 GB/s = 80% of 12 GB/s
-                new BenchSuite.Row("dense-d4096-c1", "dense", 4096, 0, 1, "sim", 7e6, 67_200_000L, 33_600_000L, 10),
-                new BenchSuite.Row("dense-d1024-c8", "dense", 1024, 0, 8, "sim", 1e6, 4_300_000L, 17_000_000L, 10),
-                new BenchSuite.Row("dense-d1024-c8", "dense", 1024, 0, 8, "reference", 2e6, 4_300_000L, 17_000_000L, 1));
+                new BenchSuite.Row("dense-d4096-c1", "dense", 4096, 0, 1, "sim", 7e6, 7e6, 67_200_000L, 33_600_000L, 10),
+                new BenchSuite.Row("dense-d1024-c8", "dense", 1024, 0, 8, "sim", 1e6, 1e6, 4_300_000L, 17_000_000L, 10),
+                new BenchSuite.Row("dense-d1024-c8", "dense", 1024, 0, 8, "reference", 2e6, 2e6, 4_300_000L, 17_000_000L, 1));
         Map<String, Object> peers = Map.of("cases", Map.of("dense-d1024-c8", Map.of("torch", Map.of("ns_per_step", 0.5e6))));
         List<Report.Target> t = new Report(Map.of("cpu", "test"), bw, bw, 1e11, 2, rows, peers).targets();
         assertTrue(t.get(0).met(), t.get(0).toString());
         assertFalse(t.get(1).met(), "2x the reference is short of 3x: " + t.get(1));
         assertFalse(t.get(2).met(), "torch twice as fast: " + t.get(2));
         String md = new Report(Map.of("cpu", "test"), bw, bw, 1e11, 2, rows, peers).markdown(true, 1);
-        assertTrue(md.contains("| dense-d4096-c1 | 4096 x 1 | sim | 7.00 ms |"), md);
+        assertTrue(md.contains("| dense-d4096-c1 | 4096 x 1 | sim | 7.00 ms (7.00 ms) |"), md);
     }
 
     /** The peers reproduce sim's step (skipped where no Python with NumPy is installed). */
