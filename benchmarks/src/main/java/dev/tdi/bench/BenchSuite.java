@@ -130,6 +130,18 @@ public final class BenchSuite {
                         c.name(), t.medianNs(), t.medianNs() / ((double) p.units() * c.chains()),
                         cost[0] / t.medianNs());
             }
+            if (c.group().equals("bandwidth")) {
+                // the same step on one thread, against the one-thread bandwidth: a per-core figure that a busy
+                // machine disturbs less than the all-core one
+                try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of("threads=1"))) {
+                    s.program(p);
+                    StepTimer.Timing t = StepTimer.time(s, c.chains(), warm, runNs, 5);
+                    rows.add(new Row(c.name(), c.kind().id(), p.units(), c.k(), c.chains(), "sim-1-thread",
+                            t.medianNs(), t.bestNs(), cost[0], cost[1], t.stepsPerRun()));
+                    log.printf(Locale.ROOT, "bench: %-26s sim 1 thr  %12.0f ns/step  %5.1f GB/s%n", c.name(),
+                            t.medianNs(), cost[0] / t.medianNs());
+                }
+            }
             if (c.reference()) {
                 try (Substrate s = SubstrateRegistry.open("reference", SubstrateConfig.defaults())) {
                     s.program(p);

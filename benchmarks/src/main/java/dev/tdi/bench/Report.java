@@ -110,6 +110,14 @@ public final class Report {
                         f >= 0.70 ? "best of repetitions, as STREAM reports" : String.format(Locale.ROOT,
                                 "short by %.0f points", 100 * (0.70 - f))));
             }
+            if (r.backend().equals("sim-1-thread")) {
+                double f = r.bytes() / r.bestNsPerStep() * 1e9 / bw1.best();
+                t.add(new Target("single-chain dense step on 1 thread >= 70% of 1-thread bandwidth (" + r.name() + ")",
+                        String.format(Locale.ROOT, "best %.1f GB/s = %.0f%% of %.1f GB/s; median %.1f GB/s = %.0f%%",
+                                r.bytes() / r.bestNsPerStep(), 100 * f, bw1.best() / 1e9, r.bytes() / r.nsPerStep(),
+                                100 * r.bytes() / r.nsPerStep() * 1e9 / bw1.best()), f >= 0.70,
+                        "per-core view, less disturbed by other jobs"));
+            }
         }
         double balance = fma / bw.best(); // flops per byte at which this machine turns compute-bound
         for (BenchSuite.Row r : rows) {
