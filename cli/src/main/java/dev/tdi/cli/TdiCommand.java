@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             BackendsCommand.class,
             dev.tdi.cli.bench.BenchCommand.class,
+            dev.tdi.cli.fpga.FpgaEmulatorCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TdiCommand implements Runnable {
