@@ -103,7 +103,11 @@ public final class SuiteMain {
         machine.put("load", "before " + loadBefore + ", after " + MachineProbe.loadAverage());
         Report report = new Report(machine, bw, bw1, fma, threads, rows, Map.of());
         String md = report.markdown(false, 0).replace("# tdi per-step benchmarks (full)",
-                "# tdi per-step benchmarks (JMH suites: java -jar benchmarks/target/benchmarks.jar --suite)");
+                "# tdi per-step benchmarks (JMH suites: java -jar benchmarks/target/benchmarks.jar " + args[0] + ")")
+                .replace("timed through the public `Substrate.run` API (per step = (T(2S) - T(S)) / S over 5 pairs of"
+                        + " runs of S steps, S sized so a run lasts ~0.1 s, after a warm-up)", "timed by JMH"
+                        + " (`StepBenchmark`: each invocation a run of S steps through `Substrate.run`, 8 warm-up and 5"
+                        + " measured iterations of 1 s, one fork; per step = score / S; best = the fastest iteration)");
         Files.writeString(out.resolve("results.md"), md);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("date", Instant.now().toString());
