@@ -1,0 +1,556 @@
+package dev.tdi.substrate.sim;
+
+import dev.tdi.substrate.AbstractSubstrate;
+import dev.tdi.substrate.ChainSeeds;
+import dev.tdi.substrate.DivergenceException;
+import dev.tdi.substrate.RunResult;
+import dev.tdi.substrate.RunSpec;
+import dev.tdi.substrate.Trace;
+import dev.tdi.substrate.UnsupportedProgramException;
+import dev.tdi.substrate.program.Factor;
+import dev.tdi.substrate.program.InvalidProgramException;
+import dev.tdi.substrate.program.ModuleSpec;
+import dev.tdi.substrate.program.Potential;
+import dev.tdi.substrate.program.Program;
+import dev.tdi.substrate.reference.ReferenceEnergy;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A session of the SIMD simulator. The program is compiled once ({@link #upload}) into per-module on-site
+ * constants and walls, and operators laid out for SIMD ({@link SimOp}). States are float32, chain-major
+ * ({@code x[chain][unit]}); every operator application serves the whole batch of chains in one pass over its
+ * weights. A step is: g = on-site and bias gradient; + couplings; + residuals; then the Euler-Maruyama update with
+ * the counter-based noise, reflection into walls and the divergence test. Every phase is a list of tasks fixed by
+ * the program, so the result is bit-identical for any thread count.
+ */
+public final class SimSubstrate extends AbstractSubstrate {
+    /** Units per task in the element-wise phases. */
+    static final int SEGMENT = 16384;
+    /** Heap kept free beyond the estimate (JIT, GC headroom, the caller's own arrays). */
+    static final long HEADROOM = 64L << 20;
+
+    private final Kernels kernels;
+    private final Pool pool;
+    private Compiled plan;
+
+    SimSubstrate(Kernels kernels, int threads) {
+        super(SimProvider.NAME, SimProvider.capabilitiesStatic());
+        this.kernels = kernels;
+        this.pool = new Pool(threads);
+    }
+
+    /** The kernels this session runs (vector or scalar). */
+    public String kernels() {
+        return kernels.description();
+    }
+
+    /** Threads this session uses. */
+    public int threads() {
+        return pool.threads();
+    }
+
+    // ------------------------------------------------------------------------------------------ memory
+
+    /**
+     * The heap a program needs on this backend for a run of {@code chains} chains: its operator layouts, plus per
+     * chain the state, gradient, residual pre-activations, window sums (double) and read-outs. Arrays the caller's
+     * {@link Program} already holds are not counted.
+     */
+    public static long estimateBytes(Program program, int chains, boolean convergence) {
+        long ops = 0;
+        long residualUnits = 0;
+        for (Factor f : program.factors()) {
+            if (f instanceof Factor.Coupling c) {
+                ops += SimOp.estimateBytes(c.w(), !c.isSelf());
+            } else if (f instanceof Factor.Residual r) {
+                residualUnits += program.module(r.target()).size();
+                for (Factor.Source s : r.sources()) {
+                    ops += SimOp.estimateBytes(s.w(), true);
+                }
+            }
+        }
+        long n = program.units();
+        // x, g (4 + 4), sums (8), previous block (8, convergence only), final + mean read-outs (4 + 4)
+        long perChain = n * (4 + 4 + 8 + 4 + 4 + (convergence ? 8 : 0)) + 4 * residualUnits;
+        return ops + perChain * chains;
+    }
+
+    /** Heap available now: the maximum heap less what is in use. */
+    static long availableHeap() {
+        Runtime rt = Runtime.getRuntime();
+        return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+    }
+
+    private void requireMemory(Program program, int chains, boolean convergence, String what) {
+        long need = estimateBytes(program, chains, convergence) + HEADROOM;
+        if (need > availableHeap()) {
+            System.gc();
+        }
+        long available = availableHeap();
+        if (need > available) {
+            throw new UnsupportedProgramException(SimProvider.NAME, List.of(String.format(
+                    "%s needs about %s of heap (%d units, %d chains, estimate including %s headroom) but only %s"
+                            + " of the %s maximum heap is available; raise -Xmx (for ./tdi: TDI_JAVA_OPTS=-Xmx...)"
+                            + " or run fewer chains", what, mib(need), program.units(), chains, mib(HEADROOM),
+                    mib(available), mib(Runtime.getRuntime().maxMemory()))));
+        }
+    }
+
+    private static String mib(long bytes) {
+        return String.format("%.1f MiB", bytes / 1048576.0);
+    }
+
+    // ----------------------------------------------------------------------------------------- program
+
+    /** A coupling term: -x_a^T W x_b, or (1/2) x^T W x. */
+    private record CouplingTerm(SimOp op, int aOff, int bOff, boolean self, boolean aFree, boolean bFree) {
+    }
+
+    /** A residual source. */
+    private record Source(SimOp op, int off, boolean free) {
+    }
+
+    /** A residual term. */
+    private record ResidualTerm(String field, int tOff, int nt, float weight, boolean relu, List<Source> sources,
+                                boolean needed) {
+    }
+
+    /** A bias term on a module. */
+    private record BiasTerm(String field, int off, int n) {
+    }
+
+    /** A block of free units updated by one task. */
+    private record Segment(int module, int start, int length) {
+    }
+
+    /** The compiled program. */
+    private record Compiled(Program program, ModuleSpec[] modules, boolean[] free, float[] k, float[] c,
+                            boolean[] walls, float[] lo, float[] hi, List<BiasTerm> biases,
+                            List<CouplingTerm> couplings, List<ResidualTerm> residuals, Segment[] segments,
+                            long opBytes) {
+    }
+
+    @Override
+    protected void upload(Program program) {
+        requireMemory(program, 1, false, "the program");
+        List<ModuleSpec> ms = program.modules();
+        int m = ms.size();
+        ModuleSpec[] modules = ms.toArray(new ModuleSpec[0]);
+        boolean[] free = new boolean[m];
+        Arrays.fill(free, true);
+        double[] k = new double[m];
+        double[] kmu = new double[m];
+        double[] lo = new double[m];
+        double[] hi = new double[m];
+        Arrays.fill(lo, Double.NEGATIVE_INFINITY);
+        Arrays.fill(hi, Double.POSITIVE_INFINITY);
+        List<BiasTerm> biases = new ArrayList<>();
+        List<CouplingTerm> couplings = new ArrayList<>();
+        List<ResidualTerm> residuals = new ArrayList<>();
+        for (Factor f : program.factors()) {
+            if (f instanceof Factor.Clamp cl) {
+                free[program.module(cl.module()).index()] = false;
+            }
+        }
+        long opBytes = 0;
+        for (Factor f : program.factors()) {
+            switch (f) {
+                case Factor.OnSite o -> {
+                    int i = program.module(o.module()).index();
+                    switch (o.potential()) {
+                        case Potential.Quadratic q -> {
+                            k[i] += q.stiffness();
+                            kmu[i] += q.stiffness() * q.center();
+                        }
+                        case Potential.Rectified r -> {
+                            k[i] += r.stiffness();
+                            kmu[i] += r.stiffness() * r.center();
+                            lo[i] = Math.max(lo[i], 0.0);
+                        }
+                        case Potential.Box b -> {
+                            lo[i] = Math.max(lo[i], b.lo());
+                            hi[i] = Math.min(hi[i], b.hi());
+                        }
+                    }
+                }
+                case Factor.Coupling cp -> {
+                    ModuleSpec a = program.module(cp.a());
+                    ModuleSpec b = program.module(cp.b());
+                    boolean aFree = free[a.index()], bFree = free[b.index()];
+                    if (aFree || (bFree && !cp.isSelf())) {
+                        SimOp op = SimOp.compile(cp.w(), !cp.isSelf() && bFree);
+                        opBytes += op.heapBytes();
+                        couplings.add(new CouplingTerm(op, a.offset(), b.offset(), cp.isSelf(), aFree, bFree));
+                    }
+                }
+                case Factor.Bias b -> {
+                    ModuleSpec mod = program.module(b.module());
+                    if (free[mod.index()]) {
+                        biases.add(new BiasTerm(b.field(), mod.offset(), mod.size()));
+                    }
+                }
+                case Factor.Residual r -> {
+                    ModuleSpec t = program.module(r.target());
+                    boolean needed = free[t.index()];
+                    for (Factor.Source s : r.sources()) {
+                        needed |= free[program.module(s.module()).index()];
+                    }
+                    List<Source> sources = new ArrayList<>();
+                    if (needed) {
+                        for (Factor.Source s : r.sources()) {
+                            ModuleSpec sm = program.module(s.module());
+                            SimOp op = SimOp.compile(s.w(), free[sm.index()]);
+                            opBytes += op.heapBytes();
+                            sources.add(new Source(op, sm.offset(), free[sm.index()]));
+                        }
+                    }
+                    residuals.add(new ResidualTerm(r.field(), t.offset(), t.size(), (float) r.weight(),
+                            r.rho() == dev.tdi.substrate.program.Activation.RELU, sources, needed));
+                }
+                case Factor.Clamp cl -> { }
+            }
+        }
+        float[] kf = new float[m], cf = new float[m], lof = new float[m], hif = new float[m];
+        boolean[] walls = new boolean[m];
+        List<Segment> segments = new ArrayList<>();
+        for (int i = 0; i < m; i++) {
+            if (lo[i] > hi[i]) {
+                throw new InvalidProgramException("module '" + modules[i].name() + "': its walls leave no room (lower "
+                        + lo[i] + " > upper " + hi[i] + ")");
+            }
+            kf[i] = (float) k[i];
+            cf[i] = (float) -kmu[i];
+            lof[i] = (float) lo[i];
+            hif[i] = (float) hi[i];
+            walls[i] = lo[i] > Double.NEGATIVE_INFINITY || hi[i] < Double.POSITIVE_INFINITY;
+            if (free[i]) {
+                for (int s = 0; s < modules[i].size(); s += SEGMENT) {
+                    segments.add(new Segment(i, s, Math.min(SEGMENT, modules[i].size() - s)));
+                }
+            }
+        }
+        plan = new Compiled(program, modules, free, kf, cf, walls, lof, hif, List.copyOf(biases),
+                List.copyOf(couplings), List.copyOf(residuals), segments.toArray(new Segment[0]), opBytes);
+    }
+
+    @Override
+    protected void release() {
+        plan = null;
+        pool.close();
+    }
+
+    // ------------------------------------------------------------------------------------------ cost model
+
+    /**
+     * Bytes moved from memory and floating-point operations of one step on {@code chains} chains, from the compiled
+     * layout: each operator application reads its weights once for the batch plus its source and target states per
+     * chain; the element-wise phases read and write x and g (16 bytes per free unit per chain). Flops count 2 per
+     * multiply-add of the operators and 8 per free unit per chain (on-site, bias, update, walls), not the noise.
+     *
+     * @return {bytes, flops}
+     */
+    public long[] costPerStep(int chains) {
+        Compiled p = plan;
+        if (p == null) {
+            throw new IllegalStateException("no program is loaded on this sim session");
+        }
+        long bytes = 0, flops = 0;
+        for (CouplingTerm t : p.couplings()) {
+            int applies = (t.aFree() ? 1 : 0) + (!t.self() && t.bFree() ? 1 : 0);
+            bytes += applies * t.op().bytes(chains);
+            flops += applies * 2L * t.op().macs() * chains;
+        }
+        for (ResidualTerm r : p.residuals()) {
+            if (!r.needed()) {
+                continue;
+            }
+            for (Source s : r.sources()) {
+                int applies = 1 + (s.free() ? 1 : 0);
+                bytes += applies * s.op().bytes(chains);
+                flops += applies * 2L * s.op().macs() * chains;
+            }
+            bytes += 16L * r.nt() * chains;
+            flops += 6L * r.nt() * chains;
+        }
+        long freeUnits = 0;
+        for (Segment s : p.segments()) {
+            freeUnits += s.length();
+        }
+        bytes += 16L * freeUnits * chains;
+        flops += 8L * freeUnits * chains;
+        return new long[] {bytes, flops};
+    }
+
+    // ----------------------------------------------------------------------------------------------- run
+
+    @Override
+    protected RunResult execute(RunSpec spec) {
+        long start = System.nanoTime();
+        Compiled p = plan;
+        Program program = p.program();
+        int chains = spec.chains();
+        int n = program.units();
+        requireMemory(program, chains, spec.untilConverged(), "this run");
+
+        ModuleSpec[] modules = p.modules();
+        int m = modules.length;
+        float[] dt = new float[m];
+        float[] sigma = new float[m];
+        for (int i = 0; i < m; i++) {
+            double step = spec.stepSize(modules[i].name());
+            dt[i] = (float) step;
+            sigma[i] = (float) Math.sqrt(2 * spec.temperature() * step);
+        }
+        boolean noise = spec.temperature() > 0;
+        float bound = (float) Math.min(spec.divergenceBound(), Float.MAX_VALUE);
+
+        float[][] x = new float[chains][];
+        float[][] g = new float[chains][n];
+        for (int c = 0; c < chains; c++) {
+            x[c] = initialState(p, spec, n);
+        }
+        float[][][] pre = new float[p.residuals().size()][][];
+        for (int r = 0; r < pre.length; r++) {
+            pre[r] = p.residuals().get(r).needed() ? new float[chains][p.residuals().get(r).nt()] : null;
+        }
+        long[] chainSeed = new long[chains];
+        for (int c = 0; c < chains; c++) {
+            chainSeed[c] = ChainSeeds.of(spec.seed(), c);
+        }
+        int[][] keys = new int[chains][4];
+        float[][] biasValues = new float[p.biases().size()][];
+        for (int b = 0; b < biasValues.length; b++) {
+            biasValues[b] = bias(p.biases().get(b).field());
+        }
+        float[][] residualBias = new float[p.residuals().size()][];
+        for (int r = 0; r < residualBias.length; r++) {
+            residualBias[r] = bias(p.residuals().get(r).field());
+        }
+
+        Segment[] segs = p.segments();
+        int segTasks = segs.length;
+        long elementWork = (long) n * chains * 8;
+        double[][] sum = new double[chains][n];
+        double[][] previousBlock = null;
+        long taken = 0;
+        long inBlock = 0;
+        boolean converged = !spec.untilConverged();
+        TraceRecorder trace = spec.traceEvery() > 0 ? new TraceRecorder(program) : null;
+        long[] failures = new long[chains * segTasks];
+
+        while (taken < spec.stepLimit()) {
+            final long step = taken;
+            final boolean accumulate = taken + 1 > spec.burnIn();
+            // 1. g = k x - k mu - h on free units.
+            pool.run(chains * segTasks, elementWork, t -> {
+                int c = t / segTasks;
+                Segment s = segs[t % segTasks];
+                int off = modules[s.module()].offset() + s.start();
+                kernels.affine(x[c], off, g[c], off, s.length(), p.k()[s.module()], p.c()[s.module()]);
+            });
+            for (int b = 0; b < biasValues.length; b++) {
+                BiasTerm bt = p.biases().get(b);
+                float[] h = biasValues[b];
+                pool.run(chains, (long) bt.n() * chains * 2, c -> kernels.sub(h, 0, g[c], bt.off(), bt.n()));
+            }
+            // 2. couplings.
+            for (CouplingTerm t : p.couplings()) {
+                if (t.self()) {
+                    t.op().apply(kernels, pool, x, t.aOff(), g, t.aOff(), 1f);
+                } else {
+                    if (t.aFree()) {
+                        t.op().apply(kernels, pool, x, t.bOff(), g, t.aOff(), -1f);
+                    }
+                    if (t.bFree()) {
+                        t.op().applyTranspose(kernels, pool, x, t.aOff(), g, t.bOff(), -1f);
+                    }
+                }
+            }
+            // 3. residuals.
+            for (int r = 0; r < pre.length; r++) {
+                ResidualTerm rt = p.residuals().get(r);
+                if (!rt.needed()) {
+                    continue;
+                }
+                float[][] a = pre[r];
+                float[] h = residualBias[r];
+                for (int c = 0; c < chains; c++) {
+                    System.arraycopy(h, 0, a[c], 0, rt.nt());
+                }
+                for (Source s : rt.sources()) {
+                    s.op().apply(kernels, pool, x, s.off(), a, 0, 1f);
+                }
+                pool.run(chains, (long) rt.nt() * chains * 6, c -> kernels.residual(a[c], 0, x[c], rt.tOff(), g[c],
+                        rt.tOff(), rt.nt(), rt.weight(), rt.relu()));
+                for (Source s : rt.sources()) {
+                    if (s.free()) {
+                        s.op().applyTranspose(kernels, pool, a, 0, g, s.off(), -1f);
+                    }
+                }
+            }
+            // 4. update with noise, walls, divergence test, window sums.
+            if (noise) {
+                for (int c = 0; c < chains; c++) {
+                    long k1 = Noise.stepKey(chainSeed[c], step);
+                    long k2 = Noise.stepKey2(k1);
+                    keys[c][0] = (int) k1;
+                    keys[c][1] = (int) (k1 >>> 32);
+                    keys[c][2] = (int) k2;
+                    keys[c][3] = (int) (k2 >>> 32);
+                }
+            }
+            Arrays.fill(failures, -1);
+            pool.run(chains * segTasks, elementWork * (noise ? 6 : 1), t -> {
+                int c = t / segTasks;
+                Segment s = segs[t % segTasks];
+                int mod = s.module();
+                int off = modules[mod].offset() + s.start();
+                float[] z = null;
+                if (noise) {
+                    z = scratch(s.length());
+                    int[] kc = keys[c];
+                    kernels.gaussian(kc[0], kc[1], kc[2], kc[3], off, z, 0, s.length());
+                }
+                int bad = kernels.update(x[c], off, g[c], off, z, s.length(), dt[mod], sigma[mod], p.walls()[mod],
+                        p.lo()[mod], p.hi()[mod], bound);
+                if (bad >= 0) {
+                    failures[t] = off + bad;
+                } else if (accumulate) {
+                    kernels.accumulate(x[c], off, sum[c], off, s.length());
+                }
+            });
+            for (int t = 0; t < failures.length; t++) {
+                if (failures[t] >= 0) {
+                    int c = t / segTasks;
+                    int unit = (int) failures[t];
+                    ModuleSpec ms = modules[segs[t % segTasks].module()];
+                    throw new DivergenceException(ms.name(), unit - ms.offset(), c, step, x[c][unit],
+                            spec.divergenceBound(), dt[ms.index()]);
+                }
+            }
+            taken++;
+            if (trace != null && taken % spec.traceEvery() == 0) {
+                trace.record(taken, x, this::bias);
+            }
+            if (taken <= spec.burnIn()) {
+                continue;
+            }
+            if (++inBlock < spec.window()) {
+                continue;
+            }
+            if (!spec.untilConverged()) {
+                break;
+            }
+            double[][] block = blockMeans(p, sum, x, spec.window());
+            if (previousBlock != null && maxDifference(block, previousBlock) < spec.tolerance()) {
+                converged = true;
+                break;
+            }
+            previousBlock = block;
+            if (taken + spec.window() > spec.stepLimit()) {
+                break;
+            }
+            for (double[] s : sum) {
+                Arrays.fill(s, 0);
+            }
+            inBlock = 0;
+        }
+
+        float[][] means = new float[chains][];
+        double[][] block = blockMeans(p, sum, x, Math.max(inBlock, 1));
+        for (int c = 0; c < chains; c++) {
+            means[c] = new float[n];
+            for (int i = 0; i < n; i++) {
+                means[c][i] = inBlock == 0 ? x[c][i] : (float) block[c][i];
+            }
+        }
+        return new RunResult(program, x, means, taken, converged, System.nanoTime() - start,
+                trace == null ? null : trace.build());
+    }
+
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[SEGMENT]);
+
+    private static float[] scratch(int n) {
+        float[] s = SCRATCH.get();
+        return s.length >= n ? s : new float[n];
+    }
+
+    /** Window means; clamped units read their (constant) state. */
+    private static double[][] blockMeans(Compiled p, double[][] sum, float[][] x, long window) {
+        double[][] out = new double[sum.length][];
+        for (int c = 0; c < sum.length; c++) {
+            out[c] = new double[sum[c].length];
+            for (int i = 0; i < p.modules().length; i++) {
+                ModuleSpec ms = p.modules()[i];
+                for (int u = ms.offset(); u < ms.offset() + ms.size(); u++) {
+                    out[c][u] = p.free()[i] ? sum[c][u] / window : x[c][u];
+                }
+            }
+        }
+        return out;
+    }
+
+    private static double maxDifference(double[][] a, double[][] b) {
+        double moved = 0;
+        for (int c = 0; c < a.length; c++) {
+            for (int i = 0; i < a[c].length; i++) {
+                moved = Math.max(moved, Math.abs(a[c][i] - b[c][i]));
+            }
+        }
+        return moved;
+    }
+
+    private float[] initialState(Compiled p, RunSpec spec, int n) {
+        float[] x = spec.initialState().map(float[]::clone).orElseGet(() -> new float[n]);
+        for (int i = 0; i < p.modules().length; i++) {
+            ModuleSpec ms = p.modules()[i];
+            if (!p.free()[i]) {
+                System.arraycopy(clamp(ms.name()), 0, x, ms.offset(), ms.size());
+            } else if (p.walls()[i]) {
+                for (int u = ms.offset(); u < ms.offset() + ms.size(); u++) {
+                    x[u] = ScalarKernels.reflect(x[u], p.lo()[i], p.hi()[i]);
+                }
+            }
+        }
+        return x;
+    }
+
+    /** Energy and residual norms averaged over chains, evaluated in double by the reference semantics. */
+    private static final class TraceRecorder {
+        private final ReferenceEnergy energy;
+        private final List<Long> steps = new ArrayList<>();
+        private final List<Double> energies = new ArrayList<>();
+        private final Map<String, List<Double>> norms = new LinkedHashMap<>();
+
+        TraceRecorder(Program program) {
+            energy = new ReferenceEnergy(program);
+        }
+
+        void record(long step, float[][] x, java.util.function.Function<String, float[]> bias) {
+            double e = 0;
+            Map<String, Double> sums = new LinkedHashMap<>();
+            double[] xd = new double[x[0].length];
+            for (float[] xc : x) {
+                for (int i = 0; i < xd.length; i++) {
+                    xd[i] = xc[i];
+                }
+                e += energy.energy(xd, bias);
+                energy.residualNorms(xd, bias).forEach((k, v) -> sums.merge(k, v, Double::sum));
+            }
+            steps.add(step);
+            energies.add(e / x.length);
+            sums.forEach((k, v) -> norms.computeIfAbsent(k, z -> new ArrayList<>()).add(v / x.length));
+        }
+
+        Trace build() {
+            Map<String, double[]> r = new LinkedHashMap<>();
+            norms.forEach((k, v) -> r.put(k, v.stream().mapToDouble(Double::doubleValue).toArray()));
+            return new Trace(steps.stream().mapToLong(Long::longValue).toArray(),
+                    energies.stream().mapToDouble(Double::doubleValue).toArray(), r);
+        }
+    }
+}
