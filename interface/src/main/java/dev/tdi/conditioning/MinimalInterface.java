@@ -1,0 +1,432 @@
+package dev.tdi.conditioning;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * {@code minimal:b=B,h=H}: the minimal digital interface, a B-dimensional bottleneck encoder of the conditioning
+ * input followed by a transfer network with H hidden units that writes one bias per channel of every conditioned
+ * module.
+ *
+ * <h2>Architecture</h2>
+ * <pre>
+ *   phi(c)  = [2 tau - 1, sin(pi 2^j tau), cos(pi 2^j tau) (j = 0 .. f-1), onehot(label) (L entries)]   F = 1 + 2f + L
+ *   z       = tanh(E phi + e)              E: B x F, e: B        (bottleneck encoder)
+ *   u       = relu(W1 z + b1)              W1: H x B, b1: H      (transfer network, hidden layer)
+ *   delta   = W2 u + b2                    W2: C x H, b2: C      (one output per bias channel)
+ *   bias(c) = mean + delta
+ * </pre>
+ * with tau = t / (T - 1) the normalised time step and L the number of labels seen in calibration (0 for an
+ * unconditional model). The features phi are fixed functions of the input (no parameters). {@code mean} is the
+ * calibration mean of the oracle's biases: the same fixed device constant the {@code none} interface writes, not
+ * a parameter of this interface; the network writes only the deviation from it.
+ *
+ * <h2>Parameter count</h2>
+ * <pre>P = B (F + 1) + H (B + 1) + C (H + 1)</pre>
+ * exactly the weights and biases of E, W1 and W2 ({@link #parameterCount}). With the defaults B = 4, H = 16 and
+ * f = 4 (F = 9 unconditional) that is 120 + 17 C, so the seed's 2,560 is met for C &lt;= 143 channels
+ * ({@link #maxChannels}); beyond that the output layer alone, C (H + 1), exceeds the budget.
+ *
+ * <h2>Training</h2>
+ * Adam (beta1 0.9, beta2 0.999, learning rate lr with a cosine decay to lr/100) on the mean squared error between
+ * delta and the oracle's deviation from the mean, each channel divided by its calibration standard deviation
+ * (floored at 5 % of the RMS standard deviation over channels, so near-constant channels do not dominate). Repeated
+ * calibration inputs are merged and weighted by their multiplicity. Full-batch up to 256 distinct inputs, otherwise
+ * mini-batches of 256 from a seeded shuffle. After training the per-channel scales are folded into W2 and b2, so
+ * they cost no parameters. Deterministic for a given seed.
+ *
+ * <p>Multiply-accumulates per inference: F B + B H + H C (plus B tanh and 2f sin/cos evaluations).
+ */
+public final class MinimalInterface implements ConditioningInterface {
+    public static final int DEFAULT_BOTTLENECK = 4;
+    public static final int DEFAULT_HIDDEN = 16;
+    public static final int DEFAULT_FREQUENCIES = 4;
+    public static final int DEFAULT_STEPS = 2000;
+    public static final double DEFAULT_LEARNING_RATE = 0.01;
+    /** The seed paper's interface size. */
+    public static final long SEED_PARAMETERS = 2560;
+
+    private static final int BATCH = 256;
+
+    private final String spec;
+    private final BiasLayout layout;
+    private final double[] mean;
+    private final int frequencies;
+    private final int labels;
+    private final int b;
+    private final int h;
+    private final double[] enc;
+    private final double[] encBias;
+    private final double[] w1;
+    private final double[] b1;
+    private final double[] w2;
+    private final double[] b2;
+    private final double trainingLoss;
+
+    private MinimalInterface(String spec, BiasLayout layout, double[] mean, int frequencies, int labels, int b, int h,
+                             double[] theta, double[] scale, double trainingLoss) {
+        this.spec = spec;
+        this.layout = layout;
+        this.mean = mean;
+        this.frequencies = frequencies;
+        this.labels = labels;
+        this.b = b;
+        this.h = h;
+        int f = featureCount(frequencies, labels);
+        int c = layout.channels();
+        Offsets o = new Offsets(f, b, h, c);
+        this.enc = java.util.Arrays.copyOfRange(theta, o.enc, o.encBias);
+        this.encBias = java.util.Arrays.copyOfRange(theta, o.encBias, o.w1);
+        this.w1 = java.util.Arrays.copyOfRange(theta, o.w1, o.b1);
+        this.b1 = java.util.Arrays.copyOfRange(theta, o.b1, o.w2);
+        this.w2 = java.util.Arrays.copyOfRange(theta, o.w2, o.b2);
+        this.b2 = java.util.Arrays.copyOfRange(theta, o.b2, o.end);
+        for (int i = 0; i < c; i++) {
+            for (int j = 0; j < h; j++) {
+                w2[i * h + j] *= scale[i];
+            }
+            b2[i] *= scale[i];
+        }
+        this.trainingLoss = trainingLoss;
+    }
+
+    /** Number of input features F = 1 + 2f + L. */
+    public static int featureCount(int frequencies, int labels) {
+        return 1 + 2 * frequencies + labels;
+    }
+
+    /** P = B (F + 1) + H (B + 1) + C (H + 1). */
+    public static long parameterCount(int features, int bottleneck, int hidden, int channels) {
+        return (long) bottleneck * (features + 1) + (long) hidden * (bottleneck + 1)
+                + (long) channels * (hidden + 1);
+    }
+
+    /** The largest C whose parameter count stays within {@code budget}, or -1 if even C = 0 does not. */
+    public static int maxChannels(long budget, int features, int bottleneck, int hidden) {
+        long fixed = parameterCount(features, bottleneck, hidden, 0);
+        return fixed > budget ? -1 : (int) ((budget - fixed) / (hidden + 1));
+    }
+
+    /** The fixed features phi(c) (see the class comment). */
+    public static double[] features(ConditioningInput c, int frequencies, int labels) {
+        double[] phi = new double[featureCount(frequencies, labels)];
+        double tau = c.timesteps() == 1 ? 0 : (double) c.timestep() / (c.timesteps() - 1);
+        phi[0] = 2 * tau - 1;
+        for (int j = 0; j < frequencies; j++) {
+            double w = Math.PI * (1 << j) * tau;
+            phi[1 + 2 * j] = Math.sin(w);
+            phi[2 + 2 * j] = Math.cos(w);
+        }
+        if (c.label() >= labels && labels > 0 || c.label() >= 0 && labels == 0) {
+            throw new IllegalArgumentException("label " + c.label() + " was not seen in calibration (labels 0.."
+                    + (labels - 1) + ")");
+        }
+        if (c.label() >= 0) {
+            phi[1 + 2 * frequencies + c.label()] = 1;
+        }
+        return phi;
+    }
+
+    @Override public String spec() { return spec; }
+
+    @Override
+    public long parameters() {
+        return parameterCount(featureCount(frequencies, labels), b, h, layout.channels());
+    }
+
+    @Override
+    public long multiplyAccumulates() {
+        return (long) featureCount(frequencies, labels) * b + (long) b * h + (long) h * layout.channels();
+    }
+
+    public int bottleneck() { return b; }
+    public int hidden() { return h; }
+    public int features() { return featureCount(frequencies, labels); }
+    public int channels() { return layout.channels(); }
+    public BiasLayout layout() { return layout; }
+
+    /** The normalised training MSE at the last step (per channel, in units of the channel's scale squared). */
+    public double trainingLoss() {
+        return trainingLoss;
+    }
+
+    /** The calibration-mean biases (the fixed device constant the deviation is added to), flattened. */
+    public double[] mean() {
+        return mean.clone();
+    }
+
+    /** The parameter count written out, e.g. {@code 4*(9+1) + 16*(4+1) + 24*(16+1) = 528}. */
+    public String parameterFormula() {
+        int f = features();
+        return String.format(Locale.ROOT, "%d*(%d+1) + %d*(%d+1) + %d*(%d+1) = %d", b, f, h, b, layout.channels(), h,
+                parameters());
+    }
+
+    /** A one-paragraph description: architecture, channels, parameter count and how it compares with 2,560. */
+    public String describe() {
+        int f = features();
+        int max = maxChannels(SEED_PARAMETERS, f, b, h);
+        return spec + ": " + f + " fixed features (2t-1, " + frequencies + " sin/cos pairs"
+                + (labels > 0 ? ", one-hot of " + labels + " labels" : "") + ") -> tanh bottleneck " + b
+                + " -> relu transfer " + h + " -> " + layout.channels() + " bias channels (" + layout + "); parameters "
+                + parameterFormula() + (parameters() <= SEED_PARAMETERS
+                ? " <= " + SEED_PARAMETERS + " (the seed's size)"
+                : " > " + SEED_PARAMETERS + ": the seed's size needs C <= " + max + " at b=" + b + ", h=" + h
+                + " (the output layer costs C*(h+1) = " + (long) layout.channels() * (h + 1) + ")");
+    }
+
+    @Override
+    public Map<String, float[]> biases(ConditioningInput input) {
+        return layout.unflatten(flatBiases(input));
+    }
+
+    /** The biases for one input, flattened in layout order. */
+    public double[] flatBiases(ConditioningInput input) {
+        double[] phi = features(input, frequencies, labels);
+        int f = phi.length;
+        double[] z = new double[b];
+        for (int i = 0; i < b; i++) {
+            double s = encBias[i];
+            for (int j = 0; j < f; j++) {
+                s += enc[i * f + j] * phi[j];
+            }
+            z[i] = Math.tanh(s);
+        }
+        double[] u = new double[h];
+        for (int i = 0; i < h; i++) {
+            double s = b1[i];
+            for (int j = 0; j < b; j++) {
+                s += w1[i * b + j] * z[j];
+            }
+            u[i] = Math.max(s, 0);
+        }
+        int c = layout.channels();
+        double[] out = new double[c];
+        for (int i = 0; i < c; i++) {
+            double s = b2[i];
+            for (int j = 0; j < h; j++) {
+                s += w2[i * h + j] * u[j];
+            }
+            out[i] = mean[i] + s;
+        }
+        return out;
+    }
+
+    private record Offsets(int enc, int encBias, int w1, int b1, int w2, int b2, int end) {
+        Offsets(int f, int b, int h, int c) {
+            this(0, b * f, b * f + b, b * f + b + h * b, b * f + b + h * b + h, b * f + b + h * b + h + c * h,
+                    b * f + b + h * b + h + c * h + c);
+        }
+    }
+
+    /**
+     * Fits the interface (see the class comment).
+     *
+     * @param spec the spec to report, e.g. {@code minimal:b=4,h=16}
+     */
+    public static MinimalInterface fit(String spec, List<ConditioningInput> calibration, BiasOracle oracle, int b,
+                                       int h, int frequencies, int steps, double lr, long seed) {
+        if (calibration.isEmpty()) {
+            throw new IllegalArgumentException("no calibration inputs");
+        }
+        BiasLayout layout = BiasLayout.of(oracle.biases(calibration.get(0)));
+        int c = layout.channels();
+        // merge repeated inputs
+        Map<ConditioningInput, Integer> counts = new LinkedHashMap<>();
+        int labels = 0;
+        for (ConditioningInput in : calibration) {
+            counts.merge(in, 1, Integer::sum);
+            labels = Math.max(labels, in.label() + 1);
+        }
+        List<ConditioningInput> distinct = new ArrayList<>(counts.keySet());
+        int n = distinct.size();
+        int f = featureCount(frequencies, labels);
+        double[][] x = new double[n][];
+        double[][] y = new double[n][];
+        double[] weight = new double[n];
+        double[] mean = new double[c];
+        for (int s = 0; s < n; s++) {
+            x[s] = features(distinct.get(s), frequencies, labels);
+            y[s] = layout.flatten(oracle.biases(distinct.get(s)));
+            weight[s] = counts.get(distinct.get(s)) / (double) calibration.size();
+            for (int j = 0; j < c; j++) {
+                mean[j] += weight[s] * y[s][j];
+            }
+        }
+        double[] std = new double[c];
+        for (int s = 0; s < n; s++) {
+            for (int j = 0; j < c; j++) {
+                double d = y[s][j] - mean[j];
+                std[j] += weight[s] * d * d;
+            }
+        }
+        double rms = 0;
+        for (int j = 0; j < c; j++) {
+            std[j] = Math.sqrt(std[j]);
+            rms += std[j] * std[j];
+        }
+        rms = Math.sqrt(rms / Math.max(c, 1));
+        double[] scale = new double[c];
+        for (int j = 0; j < c; j++) {
+            scale[j] = rms == 0 ? 1 : Math.max(std[j], 0.05 * rms);
+        }
+        for (int s = 0; s < n; s++) {
+            for (int j = 0; j < c; j++) {
+                y[s][j] = (y[s][j] - mean[j]) / scale[j];
+            }
+        }
+
+        Offsets o = new Offsets(f, b, h, c);
+        double[] theta = new double[o.end];
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int i = o.enc; i < o.encBias; i++) {
+            theta[i] = rnd.nextGaussian() / Math.sqrt(f);
+        }
+        for (int i = o.w1; i < o.b1; i++) {
+            theta[i] = rnd.nextGaussian() * Math.sqrt(2.0 / b);
+        }
+        for (int i = o.b1; i < o.w2; i++) {
+            theta[i] = 0.1;
+        }
+        for (int i = o.w2; i < o.b2; i++) {
+            theta[i] = rnd.nextGaussian() / Math.sqrt(h);
+        }
+        double[] m1 = new double[theta.length];
+        double[] m2 = new double[theta.length];
+        double[] grad = new double[theta.length];
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        int batch = Math.min(n, BATCH);
+        int cursor = n;
+        double loss = Double.NaN;
+        double[] z = new double[b];
+        double[] p = new double[h];
+        double[] u = new double[h];
+        double[] dy = new double[c];
+        double[] du = new double[h];
+        double[] dz = new double[b];
+        for (int step = 1; step <= steps; step++) {
+            if (batch < n && cursor + batch > n) {
+                for (int i = n - 1; i > 0; i--) { // seeded Fisher-Yates
+                    int j = rnd.nextInt(i + 1);
+                    int t = order[i];
+                    order[i] = order[j];
+                    order[j] = t;
+                }
+                cursor = 0;
+            } else if (batch == n) {
+                cursor = 0;
+            }
+            java.util.Arrays.fill(grad, 0);
+            double wsum = 0;
+            for (int q = 0; q < batch; q++) {
+                wsum += weight[order[cursor + q]];
+            }
+            loss = 0;
+            for (int q = 0; q < batch; q++) {
+                int s = order[cursor + q];
+                double[] phi = x[s];
+                double ws = weight[s] / wsum;
+                for (int i = 0; i < b; i++) {
+                    double a = theta[o.encBias + i];
+                    for (int j = 0; j < f; j++) {
+                        a += theta[o.enc + i * f + j] * phi[j];
+                    }
+                    z[i] = Math.tanh(a);
+                }
+                for (int i = 0; i < h; i++) {
+                    double a = theta[o.b1 + i];
+                    for (int j = 0; j < b; j++) {
+                        a += theta[o.w1 + i * b + j] * z[j];
+                    }
+                    p[i] = a;
+                    u[i] = Math.max(a, 0);
+                }
+                for (int i = 0; i < c; i++) {
+                    double a = theta[o.b2 + i];
+                    int base = o.w2 + i * h;
+                    for (int j = 0; j < h; j++) {
+                        a += theta[base + j] * u[j];
+                    }
+                    double r = a - y[s][i];
+                    loss += ws * r * r / c;
+                    dy[i] = 2 * ws * r / c;
+                }
+                java.util.Arrays.fill(du, 0);
+                for (int i = 0; i < c; i++) {
+                    int base = o.w2 + i * h;
+                    double d = dy[i];
+                    grad[o.b2 + i] += d;
+                    for (int j = 0; j < h; j++) {
+                        grad[base + j] += d * u[j];
+                        du[j] += theta[base + j] * d;
+                    }
+                }
+                java.util.Arrays.fill(dz, 0);
+                for (int i = 0; i < h; i++) {
+                    if (p[i] <= 0) {
+                        continue;
+                    }
+                    double d = du[i];
+                    grad[o.b1 + i] += d;
+                    for (int j = 0; j < b; j++) {
+                        grad[o.w1 + i * b + j] += d * z[j];
+                        dz[j] += theta[o.w1 + i * b + j] * d;
+                    }
+                }
+                for (int i = 0; i < b; i++) {
+                    double d = dz[i] * (1 - z[i] * z[i]);
+                    grad[o.encBias + i] += d;
+                    for (int j = 0; j < f; j++) {
+                        grad[o.enc + i * f + j] += d * phi[j];
+                    }
+                }
+            }
+            if (batch < n) {
+                cursor += batch;
+            }
+            double rate = lr * (0.01 + 0.99 * 0.5 * (1 + Math.cos(Math.PI * (step - 1) / steps)));
+            double c1 = 1 - Math.pow(0.9, step);
+            double c2 = 1 - Math.pow(0.999, step);
+            for (int i = 0; i < theta.length; i++) {
+                m1[i] = 0.9 * m1[i] + 0.1 * grad[i];
+                m2[i] = 0.999 * m2[i] + 0.001 * grad[i] * grad[i];
+                theta[i] -= rate * (m1[i] / c1) / (Math.sqrt(m2[i] / c2) + 1e-8);
+            }
+        }
+        return new MinimalInterface(spec, layout, mean, frequencies, labels, b, h, theta, scale, loss);
+    }
+
+    /** Binds {@code minimal}. */
+    public static final class Factory implements ConditioningInterfaceFactory {
+        @Override public String name() { return "minimal"; }
+
+        @Override
+        public String usage() {
+            return "minimal[:b=B,h=H] (bottleneck B 1..64, default 4; transfer units H 1..1024, default 16)"
+                    + " [,f=0..16 sin/cos pairs of t, default 4] [,steps=1..1000000 Adam steps, default 2000]"
+                    + " [,lr=learning rate in (0, 1], default 0.01]";
+        }
+
+        @Override
+        public ConditioningInterface create(Map<String, String> parameters, List<ConditioningInput> calibration,
+                                            BiasOracle oracle, long seed) {
+            InterfaceParameters p = new InterfaceParameters(name(), parameters, usage());
+            p.requireOnly("b", "h", "f", "steps", "lr");
+            int b = p.intValue("b", 1, 64, DEFAULT_BOTTLENECK);
+            int h = p.intValue("h", 1, 1024, DEFAULT_HIDDEN);
+            int f = p.intValue("f", 0, 16, DEFAULT_FREQUENCIES);
+            int steps = p.intValue("steps", 1, 1_000_000, DEFAULT_STEPS);
+            double lr = p.doubleValue("lr", Double.MIN_VALUE, 1, DEFAULT_LEARNING_RATE);
+            String spec = "minimal:b=" + b + ",h=" + h + (p.has("f") ? ",f=" + f : "")
+                    + (p.has("steps") ? ",steps=" + steps : "") + (p.has("lr") ? ",lr=" + lr : "");
+            return fit(spec, calibration, oracle, b, h, f, steps, lr, seed);
+        }
+    }
+}
