@@ -11,6 +11,9 @@ import picocli.CommandLine.Command;
         description = "Thermodynamic diffusion inference: run a denoising U-Net by relaxing an equilibrating substrate.",
         subcommands = {
             BackendsCommand.class,
+            dev.tdi.cli.inference.RunCommand.class,
+            dev.tdi.cli.inference.ReproduceCommand.class,
+            dev.tdi.cli.inference.GenerateCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TdiCommand implements Runnable {

@@ -173,6 +173,32 @@ public final class Experiment {
         return -1;
     }
 
+    /**
+     * The relaxation curve of a configuration on evaluation input 0 at T = 0 from the zero state: for each step count,
+     * the decoder's relative distance to the program's exact fixed point.
+     */
+    public double[] relaxationCurve(String couplingSpec, ConditioningInterface iface, long[] steps) {
+        CompiledUNet c = compile(couplingSpec);
+        try (Substrate s = SubstrateRegistry.open(setup.backend(), setup.backendConfig())) {
+            SubstrateDenoiser d = new SubstrateDenoiser(s, c, iface, new SubstrateDenoiser.Settings(0, 0, 1, 1));
+            Workload.Noised n = eval.get(0);
+            ConditioningInput ci = ConditioningInput.of(n.t(), net.config().diffusionSteps());
+            d.load(n.xt(), ci);
+            double[] fp = FixedPoint.solve(c.program(), Map.of(CompiledUNet.INPUT, n.xt()), d.biasFields(ci));
+            Map<String, float[]> exact = new LinkedHashMap<>();
+            for (String m : c.decoderModules()) {
+                exact.put(m, FixedPoint.slice(c.program(), fp, m));
+            }
+            float[] target = Metrics.concat(exact, c.decoderModules());
+            double[] err = new double[steps.length];
+            for (int i = 0; i < steps.length; i++) {
+                var spec = d.spec(0, null).toBuilder().steps(steps[i] - 1, 1).temperature(0).build();
+                err[i] = Metrics.relativeError(Metrics.concat(d.run(spec).states(), c.decoderModules()), target);
+            }
+            return err;
+        }
+    }
+
     /** Measures one configuration on every evaluation input. */
     public Outcome evaluate(String couplingSpec, String interfaceSpec, InterfaceMaker interfaces, double temperature) {
         CompiledUNet c = compile(couplingSpec);
