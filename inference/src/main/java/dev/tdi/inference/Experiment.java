@@ -42,7 +42,7 @@ public final class Experiment {
                           double outputCosine, long interfaceParameters, long interfaceMacs, long skipCouplings,
                           long denseSkipCouplings, long longRangeLines, int maxRank, long stepsToConverge,
                           long stepsPerInference, double secondsPerStep, double eta, EnergyLedger.Account energy,
-                          List<Map<String, float[]>> states) {
+                          List<Map<String, float[]>> states, int[] timesteps, double[] perInputCosine) {
 
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -67,6 +67,11 @@ public final class Experiment {
             m.put("seconds_per_step", secondsPerStep);
             m.put("eta", eta);
             m.put("energy", energy.toMap());
+            List<Map<String, Object>> per = new ArrayList<>();
+            for (int i = 0; i < timesteps.length; i++) {
+                per.add(Map.of("t", timesteps[i], "decoder_cosine", perInputCosine[i]));
+            }
+            m.put("per_input", per);
             return m;
         }
     }
@@ -251,7 +256,8 @@ public final class Experiment {
             return new Outcome(setup.backend(), c.strategy(), iface.spec(), temperature, Metrics.mean(cos),
                     Metrics.min(cos), lv, Metrics.mean(outCos), iface.parameters(), iface.multiplyAccumulates(),
                     c.skipCouplings(), dense, c.longRangeLines(), maxRank, converge, perInference,
-                    nanos / 1e9 / steps, c.plan().eta(), energy, states);
+                    nanos / 1e9 / steps, c.plan().eta(), energy, states,
+                    eval.stream().mapToInt(Workload.Noised::t).toArray(), cos);
         }
     }
 
