@@ -17,8 +17,8 @@ import java.util.Map;
  * singular value squared, sigma_{k+1}^2, is largest (with {@code norm=abs}, the default, this greedy split
  * minimises the total squared error sum_l ||S_l - P P^T S_l||_F^2 exactly, because each skip's marginal gains
  * decrease; {@code norm=rel} divides each skip's gains by its total energy ||S_l||_F^2, which balances relative
- * errors across levels instead). Ties go to the lower skip index. Budget left over once every skip reaches its
- * cap is unused.
+ * errors across levels instead). Ties go to the lower skip index. {@code max=M} caps every skip's rank at M (e.g. the
+ * seed's 16 per level). Budget left over once every skip reaches its cap is unused.
  *
  * <p>The singular vectors come from the N x N Gram S^T S (Commons Math EigenDecomposition) when N &lt;= 512 and
  * N D_dec &lt;= 2^24 ({@code solver=auto}), otherwise from a seeded randomized SVD of the matrix-free map S
@@ -33,6 +33,7 @@ public final class HbcStrategy implements CouplingStrategy {
     private final int k;
     private final int budget;
     private final boolean relative;
+    private final int maxPerLevel;
     private final Solver solver;
     private final int power;
     private final int oversample;
@@ -41,9 +42,10 @@ public final class HbcStrategy implements CouplingStrategy {
     /**
      * @param k      fixed rank per skip, or 0 when {@code budget} is used
      * @param budget total rank across skips, or 0 when {@code k} is used
+     * @param maxPerLevel with a budget, the largest rank any one skip may get ({@link Integer#MAX_VALUE}: no cap)
      */
-    public HbcStrategy(String spec, int k, int budget, boolean relative, Solver solver, int power, int oversample,
-                       long seed) {
+    public HbcStrategy(String spec, int k, int budget, boolean relative, int maxPerLevel, Solver solver, int power,
+                       int oversample, long seed) {
         if ((k > 0) == (budget > 0)) {
             throw new IllegalArgumentException("exactly one of k and budget must be positive");
         }
@@ -51,6 +53,7 @@ public final class HbcStrategy implements CouplingStrategy {
         this.k = k;
         this.budget = budget;
         this.relative = relative;
+        this.maxPerLevel = maxPerLevel;
         this.solver = solver;
         this.power = power;
         this.oversample = oversample;
@@ -96,7 +99,7 @@ public final class HbcStrategy implements CouplingStrategy {
             throw new CouplingSpecException("hbc:budget=" + budget + " cannot give each of the " + skips.size()
                     + " skips at least rank 1");
         }
-        int maxRank = k > 0 ? k : budget - (skips.size() - 1);
+        int maxRank = k > 0 ? k : Math.min(maxPerLevel, budget - (skips.size() - 1));
         List<Spectrum> spectra = new ArrayList<>();
         for (int i = 0; i < skips.size(); i++) {
             spectra.add(spectrum(skips.get(i), maxRank, i));
@@ -162,28 +165,29 @@ public final class HbcStrategy implements CouplingStrategy {
         @Override
         public String usage() {
             return "hbc:k=K (rank per skip, 1..4096) or hbc:budget=B (total rank split across levels, 1..65536)"
-                    + " [,norm=abs|rel (budget split)] [,solver=auto|gram|rsvd] [,power=0..20]"
+                    + " [,norm=abs|rel] [,max=M largest rank per skip] (budget split) [,solver=auto|gram|rsvd] [,power=0..20]"
                     + " [,oversample=0..200] [,seed=S]";
         }
 
         @Override
         public CouplingStrategy create(Map<String, String> parameters) {
             SpecParameters p = new SpecParameters(name(), parameters, usage());
-            p.requireOnly("k", "budget", "norm", "solver", "power", "oversample", "seed");
+            p.requireOnly("k", "budget", "norm", "max", "solver", "power", "oversample", "seed");
             if (p.has("k") == p.has("budget")) {
                 throw p.fail(p.has("k") ? "give k or budget, not both" : "missing parameter 'k' (or 'budget')");
             }
             int k = p.has("k") ? p.intValue("k", 1, 4096) : 0;
             int budget = p.has("budget") ? p.intValue("budget", 1, 65536) : 0;
             String norm = p.choice("norm", "abs", "abs", "rel");
-            if (p.has("norm") && k > 0) {
-                throw p.fail("norm applies to budget splitting only");
+            if ((p.has("norm") || p.has("max")) && k > 0) {
+                throw p.fail((p.has("norm") ? "norm" : "max") + " applies to budget splitting only");
             }
+            int max = p.intValue("max", 1, 4096, Integer.MAX_VALUE);
             Solver solver = Solver.valueOf(p.choice("solver", "auto", "auto", "gram", "rsvd").toUpperCase());
             int power = p.intValue("power", 0, 20, 3);
             int oversample = p.intValue("oversample", 0, 200, 10);
             long seed = p.longValue("seed", 42);
-            return new HbcStrategy(p.spec(), k, budget, norm.equals("rel"), solver, power, oversample, seed);
+            return new HbcStrategy(p.spec(), k, budget, norm.equals("rel"), max, solver, power, oversample, seed);
         }
     }
 }

@@ -47,6 +47,8 @@ class CouplingStrategiesTest {
             "hbc           | missing parameter 'k' (or 'budget')",
             "hbc:k=4,budget=8 | give k or budget, not both",
             "hbc:k=4,norm=rel | norm applies to budget splitting only",
+            "hbc:k=4,max=3 | max applies to budget splitting only",
+            "hbc:budget=8,max=0 | max=0 is out of range [1, 4096]",
             "hbc:budget=8,norm=max | norm=max is not one of abs, rel",
             "hbc:k=4,solver=qr | solver=qr is not one of auto, gram, rsvd",
             "svd           | missing parameter 'k'",

@@ -174,6 +174,10 @@ class HbcStrategyTest {
         }
         double greedy = residual(s0, res.coupled().get(0)) + residual(s1, res.coupled().get(1));
         assertEquals(best, greedy, 1e-9 * best);
+        // max=M caps each level: the excess goes to the other level
+        CouplingStrategies.Result capped = strategies.couple("hbc:budget=" + budget + ",max=" + (r0 - 1), skips);
+        assertEquals(r0 - 1, capped.report().skips().get(0).rank());
+        assertEquals(r1 + 1, capped.report().skips().get(1).rank());
         // norm=rel ignores scale: identical spectra shapes give a near-even split.
         CouplingStrategies.Result rel = strategies.couple("hbc:budget=" + budget + ",norm=rel", skips);
         assertTrue(Math.abs(rel.report().skips().get(0).rank() - rel.report().skips().get(1).rank()) <= 2,

@@ -14,14 +14,15 @@ import java.util.SplittableRandom;
  *
  * <h2>Architecture</h2>
  * <pre>
- *   phi(c)  = [2 tau - 1, sin(pi 2^j tau), cos(pi 2^j tau) (j = 0 .. f-1), onehot(label) (L entries)]   F = 1 + 2f + L
+ *   phi(c)  = [2 tau - 1, sin(pi 2^j tau), cos(pi 2^j tau) (j = 0 .. f-1), emb_E(t), onehot(label)]   F = 1 + 2f + E + L
  *   z       = tanh(E phi + e)              E: B x F, e: B        (bottleneck encoder)
  *   u       = relu(W1 z + b1)              W1: H x B, b1: H      (transfer network, hidden layer)
  *   delta   = W2 u + b2                    W2: C x H, b2: C      (one output per bias channel)
  *   bias(c) = mean + delta
  * </pre>
- * with tau = t / (T - 1) the normalised time step and L the number of labels seen in calibration (0 for an
- * unconditional model). The features phi are fixed functions of the input (no parameters). {@code mean} is the
+ * with tau = t / (T - 1) the normalised time step, emb_E(t) the optional transformer sinusoidal embedding of the raw
+ * step, [sin(t w_i) (i &lt; E/2), cos(t w_i)] with w_i = 10000^(-i/(E/2)) (the U-Net's own time features;
+ * {@code emb=E}, default 0), and L the number of labels seen in calibration (0 for an unconditional model). The features phi are fixed functions of the input (no parameters). {@code mean} is the
  * calibration mean of the oracle's biases: the same fixed device constant the {@code none} interface writes, not
  * a parameter of this interface; the network writes only the deviation from it.
  *
@@ -56,6 +57,7 @@ public final class MinimalInterface implements ConditioningInterface {
     private final BiasLayout layout;
     private final double[] mean;
     private final int frequencies;
+    private final int embedding;
     private final int labels;
     private final int b;
     private final int h;
@@ -67,16 +69,17 @@ public final class MinimalInterface implements ConditioningInterface {
     private final double[] b2;
     private final double trainingLoss;
 
-    private MinimalInterface(String spec, BiasLayout layout, double[] mean, int frequencies, int labels, int b, int h,
+    private MinimalInterface(String spec, BiasLayout layout, double[] mean, int frequencies, int embedding, int labels, int b, int h,
                              double[] theta, double[] scale, double trainingLoss) {
         this.spec = spec;
         this.layout = layout;
         this.mean = mean;
         this.frequencies = frequencies;
+        this.embedding = embedding;
         this.labels = labels;
         this.b = b;
         this.h = h;
-        int f = featureCount(frequencies, labels);
+        int f = featureCount(frequencies, embedding, labels);
         int c = layout.channels();
         Offsets o = new Offsets(f, b, h, c);
         this.enc = java.util.Arrays.copyOfRange(theta, o.enc, o.encBias);
@@ -94,9 +97,9 @@ public final class MinimalInterface implements ConditioningInterface {
         this.trainingLoss = trainingLoss;
     }
 
-    /** Number of input features F = 1 + 2f + L. */
-    public static int featureCount(int frequencies, int labels) {
-        return 1 + 2 * frequencies + labels;
+    /** Number of input features F = 1 + 2f + E + L. */
+    public static int featureCount(int frequencies, int embedding, int labels) {
+        return 1 + 2 * frequencies + embedding + labels;
     }
 
     /** P = B (F + 1) + H (B + 1) + C (H + 1). */
@@ -112,8 +115,8 @@ public final class MinimalInterface implements ConditioningInterface {
     }
 
     /** The fixed features phi(c) (see the class comment). */
-    public static double[] features(ConditioningInput c, int frequencies, int labels) {
-        double[] phi = new double[featureCount(frequencies, labels)];
+    public static double[] features(ConditioningInput c, int frequencies, int embedding, int labels) {
+        double[] phi = new double[featureCount(frequencies, embedding, labels)];
         double tau = c.timesteps() == 1 ? 0 : (double) c.timestep() / (c.timesteps() - 1);
         phi[0] = 2 * tau - 1;
         for (int j = 0; j < frequencies; j++) {
@@ -121,12 +124,18 @@ public final class MinimalInterface implements ConditioningInterface {
             phi[1 + 2 * j] = Math.sin(w);
             phi[2 + 2 * j] = Math.cos(w);
         }
+        int half = embedding / 2;
+        for (int i = 0; i < half; i++) {
+            double w = Math.exp(-Math.log(10000.0) * i / half);
+            phi[1 + 2 * frequencies + i] = Math.sin(c.timestep() * w);
+            phi[1 + 2 * frequencies + half + i] = Math.cos(c.timestep() * w);
+        }
         if (c.label() >= labels && labels > 0 || c.label() >= 0 && labels == 0) {
             throw new IllegalArgumentException("label " + c.label() + " was not seen in calibration (labels 0.."
                     + (labels - 1) + ")");
         }
         if (c.label() >= 0) {
-            phi[1 + 2 * frequencies + c.label()] = 1;
+            phi[1 + 2 * frequencies + embedding + c.label()] = 1;
         }
         return phi;
     }
@@ -135,17 +144,17 @@ public final class MinimalInterface implements ConditioningInterface {
 
     @Override
     public long parameters() {
-        return parameterCount(featureCount(frequencies, labels), b, h, layout.channels());
+        return parameterCount(featureCount(frequencies, embedding, labels), b, h, layout.channels());
     }
 
     @Override
     public long multiplyAccumulates() {
-        return (long) featureCount(frequencies, labels) * b + (long) b * h + (long) h * layout.channels();
+        return (long) featureCount(frequencies, embedding, labels) * b + (long) b * h + (long) h * layout.channels();
     }
 
     public int bottleneck() { return b; }
     public int hidden() { return h; }
-    public int features() { return featureCount(frequencies, labels); }
+    public int features() { return featureCount(frequencies, embedding, labels); }
     public int channels() { return layout.channels(); }
     public BiasLayout layout() { return layout; }
 
@@ -171,6 +180,7 @@ public final class MinimalInterface implements ConditioningInterface {
         int f = features();
         int max = maxChannels(SEED_PARAMETERS, f, b, h);
         return spec + ": " + f + " fixed features (2t-1, " + frequencies + " sin/cos pairs"
+                + (embedding > 0 ? ", sinusoidal embedding " + embedding : "")
                 + (labels > 0 ? ", one-hot of " + labels + " labels" : "") + ") -> tanh bottleneck " + b
                 + " -> relu transfer " + h + " -> " + layout.channels() + " bias channels (" + layout + "); parameters "
                 + parameterFormula() + (parameters() <= SEED_PARAMETERS
@@ -186,7 +196,7 @@ public final class MinimalInterface implements ConditioningInterface {
 
     /** The biases for one input, flattened in layout order. */
     public double[] flatBiases(ConditioningInput input) {
-        double[] phi = features(input, frequencies, labels);
+        double[] phi = features(input, frequencies, embedding, labels);
         int f = phi.length;
         double[] z = new double[b];
         for (int i = 0; i < b; i++) {
@@ -229,7 +239,7 @@ public final class MinimalInterface implements ConditioningInterface {
      * @param spec the spec to report, e.g. {@code minimal:b=4,h=16}
      */
     public static MinimalInterface fit(String spec, List<ConditioningInput> calibration, BiasOracle oracle, int b,
-                                       int h, int frequencies, int steps, double lr, long seed) {
+                                       int h, int frequencies, int embedding, int steps, double lr, long seed) {
         if (calibration.isEmpty()) {
             throw new IllegalArgumentException("no calibration inputs");
         }
@@ -244,13 +254,13 @@ public final class MinimalInterface implements ConditioningInterface {
         }
         List<ConditioningInput> distinct = new ArrayList<>(counts.keySet());
         int n = distinct.size();
-        int f = featureCount(frequencies, labels);
+        int f = featureCount(frequencies, embedding, labels);
         double[][] x = new double[n][];
         double[][] y = new double[n][];
         double[] weight = new double[n];
         double[] mean = new double[c];
         for (int s = 0; s < n; s++) {
-            x[s] = features(distinct.get(s), frequencies, labels);
+            x[s] = features(distinct.get(s), frequencies, embedding, labels);
             y[s] = layout.flatten(oracle.biases(distinct.get(s)));
             weight[s] = counts.get(distinct.get(s)) / (double) calibration.size();
             for (int j = 0; j < c; j++) {
@@ -400,7 +410,7 @@ public final class MinimalInterface implements ConditioningInterface {
                 theta[i] -= rate * (m1[i] / c1) / (Math.sqrt(m2[i] / c2) + 1e-8);
             }
         }
-        return new MinimalInterface(spec, layout, mean, frequencies, labels, b, h, theta, scale, loss);
+        return new MinimalInterface(spec, layout, mean, frequencies, embedding, labels, b, h, theta, scale, loss);
     }
 
     /** Binds {@code minimal}. */
@@ -410,7 +420,7 @@ public final class MinimalInterface implements ConditioningInterface {
         @Override
         public String usage() {
             return "minimal[:b=B,h=H] (bottleneck B 1..64, default 4; transfer units H 1..1024, default 16)"
-                    + " [,f=0..16 sin/cos pairs of t, default 4] [,steps=1..1000000 Adam steps, default 2000]"
+                    + " [,f=0..16 sin/cos pairs of t, default 4] [,emb=0..1024 even, sinusoidal embedding of t, default 0] [,steps=1..1000000 Adam steps, default 2000]"
                     + " [,lr=learning rate in (0, 1], default 0.01]";
         }
 
@@ -418,15 +428,19 @@ public final class MinimalInterface implements ConditioningInterface {
         public ConditioningInterface create(Map<String, String> parameters, List<ConditioningInput> calibration,
                                             BiasOracle oracle, long seed) {
             InterfaceParameters p = new InterfaceParameters(name(), parameters, usage());
-            p.requireOnly("b", "h", "f", "steps", "lr");
+            p.requireOnly("b", "h", "f", "emb", "steps", "lr");
             int b = p.intValue("b", 1, 64, DEFAULT_BOTTLENECK);
             int h = p.intValue("h", 1, 1024, DEFAULT_HIDDEN);
             int f = p.intValue("f", 0, 16, DEFAULT_FREQUENCIES);
+            int emb = p.intValue("emb", 0, 1024, 0);
+            if (emb % 2 != 0) {
+                throw p.fail("emb=" + emb + " must be even");
+            }
             int steps = p.intValue("steps", 1, 1_000_000, DEFAULT_STEPS);
             double lr = p.doubleValue("lr", Double.MIN_VALUE, 1, DEFAULT_LEARNING_RATE);
-            String spec = "minimal:b=" + b + ",h=" + h + (p.has("f") ? ",f=" + f : "")
+            String spec = "minimal:b=" + b + ",h=" + h + (p.has("f") ? ",f=" + f : "") + (p.has("emb") ? ",emb=" + emb : "")
                     + (p.has("steps") ? ",steps=" + steps : "") + (p.has("lr") ? ",lr=" + lr : "");
-            return fit(spec, calibration, oracle, b, h, f, steps, lr, seed);
+            return fit(spec, calibration, oracle, b, h, f, emb, steps, lr, seed);
         }
     }
 }

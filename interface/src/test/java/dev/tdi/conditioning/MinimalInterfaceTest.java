@@ -86,6 +86,23 @@ class MinimalInterfaceTest {
     }
 
     @Test
+    void theSinusoidalEmbeddingOptionAddsTheUNetsTimeFeatures() {
+        var i = (MinimalInterface) interfaces.create("minimal:emb=8,steps=5", calibration, oracle, 3);
+        assertEquals(1 + 8 + 8, i.features());
+        assertEquals(4L * (17 + 1) + 16 * 5 + 24 * 17, i.parameters());
+        double[] phi = MinimalInterface.features(ConditioningInput.of(250, T), 4, 8, 0);
+        // emb block after the 9 Fourier features: sin(t w_i), then cos(t w_i), w_i = 10000^(-i/4)
+        assertEquals(Math.sin(250.0), phi[9], 1e-12);
+        assertEquals(Math.sin(250.0 * Math.pow(10000, -0.25)), phi[10], 1e-12);
+        assertEquals(Math.cos(250.0 * Math.pow(10000, -0.75)), phi[16], 1e-12);
+        assertEquals(2 * 250.0 / 999 - 1, phi[0], 1e-12);
+        assertEquals(Math.sin(Math.PI * 8 * 250.0 / 999), phi[7], 1e-12);
+        var e = assertThrows(ConditioningSpecException.class,
+                () -> interfaces.create("minimal:emb=7", calibration, oracle, 1));
+        assertTrue(e.getMessage().contains("emb=7 must be even"), e.getMessage());
+    }
+
+    @Test
     void theSeedBudgetAndTheChannelsItAllows() {
         // defaults b=4, h=16, F=9: 4*10 + 16*5 = 120 fixed, 17 per channel: C <= (2560-120)/17 = 143
         assertEquals(143, MinimalInterface.maxChannels(2560, 9, 4, 16));

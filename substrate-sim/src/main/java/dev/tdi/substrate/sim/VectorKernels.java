@@ -33,9 +33,8 @@ final class VectorKernels implements Kernels {
         return true;
     }
 
-    /** Sum of the lanes in lane order. */
-    private static float lanes(FloatVector v, float[] tmp) {
-        v.intoArray(tmp, 0);
+    /** Sum of an accumulator's lanes (stored into tmp by the caller, so no vector crosses a call) in order. */
+    private static float lanes(float[] tmp) {
         float s = 0;
         for (int i = 0; i < L; i++) {
             s += tmp[i];
@@ -50,7 +49,9 @@ final class VectorKernels implements Kernels {
         for (int bound = F.loopBound(n); i < bound; i += L) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float s = lanes(acc, new float[L]);
+        float[] tmp = new float[L];
+        acc.intoArray(tmp, 0);
+        float s = lanes(tmp);
         for (; i < n; i++) {
             s = Math.fma(a[ao + i], b[bo + i], s);
         }
@@ -70,7 +71,14 @@ final class VectorKernels implements Kernels {
             a3 = FloatVector.fromArray(F, w, r3 + i).fma(xv, a3);
         }
         float[] tmp = new float[L];
-        float s0 = lanes(a0, tmp), s1 = lanes(a1, tmp), s2 = lanes(a2, tmp), s3 = lanes(a3, tmp);
+        a0.intoArray(tmp, 0);
+        float s0 = lanes(tmp);
+        a1.intoArray(tmp, 0);
+        float s1 = lanes(tmp);
+        a2.intoArray(tmp, 0);
+        float s2 = lanes(tmp);
+        a3.intoArray(tmp, 0);
+        float s3 = lanes(tmp);
         for (; i < n; i++) {
             float xv = x[xo + i];
             s0 = Math.fma(w[r0 + i], xv, s0);
@@ -119,22 +127,38 @@ final class VectorKernels implements Kernels {
             a33 = wv.fma(v3, a33);
         }
         float[] t = new float[L];
-        out[0] = lanes(a00, t);
-        out[1] = lanes(a01, t);
-        out[2] = lanes(a02, t);
-        out[3] = lanes(a03, t);
-        out[4] = lanes(a10, t);
-        out[5] = lanes(a11, t);
-        out[6] = lanes(a12, t);
-        out[7] = lanes(a13, t);
-        out[8] = lanes(a20, t);
-        out[9] = lanes(a21, t);
-        out[10] = lanes(a22, t);
-        out[11] = lanes(a23, t);
-        out[12] = lanes(a30, t);
-        out[13] = lanes(a31, t);
-        out[14] = lanes(a32, t);
-        out[15] = lanes(a33, t);
+        a00.intoArray(t, 0);
+        out[0] = lanes(t);
+        a01.intoArray(t, 0);
+        out[1] = lanes(t);
+        a02.intoArray(t, 0);
+        out[2] = lanes(t);
+        a03.intoArray(t, 0);
+        out[3] = lanes(t);
+        a10.intoArray(t, 0);
+        out[4] = lanes(t);
+        a11.intoArray(t, 0);
+        out[5] = lanes(t);
+        a12.intoArray(t, 0);
+        out[6] = lanes(t);
+        a13.intoArray(t, 0);
+        out[7] = lanes(t);
+        a20.intoArray(t, 0);
+        out[8] = lanes(t);
+        a21.intoArray(t, 0);
+        out[9] = lanes(t);
+        a22.intoArray(t, 0);
+        out[10] = lanes(t);
+        a23.intoArray(t, 0);
+        out[11] = lanes(t);
+        a30.intoArray(t, 0);
+        out[12] = lanes(t);
+        a31.intoArray(t, 0);
+        out[13] = lanes(t);
+        a32.intoArray(t, 0);
+        out[14] = lanes(t);
+        a33.intoArray(t, 0);
+        out[15] = lanes(t);
         for (; i < n; i++) {
             float v0 = x0[xo + i], v1 = x1[xo + i], v2 = x2[xo + i], v3 = x3[xo + i];
             for (int r = 0; r < 4; r++) {
@@ -195,7 +219,9 @@ final class VectorKernels implements Kernels {
             FloatVector xv = FloatVector.fromArray(F, x, xo, idx, from + i);
             acc = FloatVector.fromArray(F, val, from + i).fma(xv, acc);
         }
-        float s = lanes(acc, new float[L]);
+        float[] tmp = new float[L];
+        acc.intoArray(tmp, 0);
+        float s = lanes(tmp);
         for (; i < n; i++) {
             s = Math.fma(val[from + i], x[xo + idx[from + i]], s);
         }
@@ -250,67 +276,72 @@ final class VectorKernels implements Kernels {
         }
     }
 
-    private static IntVector hash(IntVector x) {
-        x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16));
-        x = x.mul(0x7feb352d);
-        x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 15));
-        x = x.mul(0x846ca68b);
-        return x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16));
-    }
-
-    private static FloatVector toFloat(IntVector v) {
-        return (FloatVector) v.convert(VectorOperators.I2F, 0);
-    }
-
-    /** {@link Noise#log} lane by lane. */
-    private static FloatVector log(FloatVector u) {
-        IntVector bits = (IntVector) u.reinterpretAsInts();
-        IntVector e = bits.lanewise(VectorOperators.LSHR, 23).sub(127);
-        FloatVector m = (FloatVector) bits.and(0x007FFFFF).or(0x3F800000).reinterpretAsFloats();
-        VectorMask<Float> big = m.compare(VectorOperators.GT, Noise.SQRT2);
-        m = m.blend(m.mul(0.5f), big);
-        e = e.blend(e.add(1), big.cast(I));
-        FloatVector s = m.sub(1f).div(m.add(1f));
-        FloatVector s2 = s.mul(s);
-        FloatVector p = s2.fma(Noise.L9, Noise.L7);
-        p = s2.fma(p, FloatVector.broadcast(F, Noise.L5));
-        p = s2.fma(p, FloatVector.broadcast(F, Noise.L3));
-        p = s2.fma(p, FloatVector.broadcast(F, 2f));
-        return toFloat(e).fma(FloatVector.broadcast(F, Noise.LN2), s.mul(p));
-    }
-
-    /** {@link Noise#cos2pi} lane by lane. */
-    private static FloatVector cos2pi(FloatVector u) {
-        IntVector q = (IntVector) u.fma(4f, 0.5f).convert(VectorOperators.F2I, 0);
-        FloatVector r = u.sub(toFloat(q).mul(0.25f));
-        FloatVector t = r.mul(Noise.TWO_PI);
-        FloatVector t2 = t.mul(t);
-        FloatVector c = t2.fma(Noise.C8, Noise.C6);
-        c = t2.fma(c, FloatVector.broadcast(F, Noise.C4));
-        c = t2.fma(c, FloatVector.broadcast(F, Noise.C2));
-        c = t2.fma(c, FloatVector.broadcast(F, 1f));
-        FloatVector s = t2.fma(Noise.S9, Noise.S7);
-        s = t2.fma(s, FloatVector.broadcast(F, Noise.S5));
-        s = t2.fma(s, FloatVector.broadcast(F, Noise.S3));
-        s = t2.fma(s, FloatVector.broadcast(F, 1f));
-        s = t.mul(s);
-        VectorMask<Float> odd = q.and(1).compare(VectorOperators.NE, 0).cast(F);
-        VectorMask<Float> neg = q.add(1).and(2).compare(VectorOperators.NE, 0).cast(F);
-        FloatVector v = c.blend(s, odd);
-        return v.blend(v.neg(), neg);
-    }
-
+    /**
+     * {@link Noise#gaussian} for a block, lane by lane. Written as one method with no helper calls: C2 refuses to
+     * inline a helper it has already compiled into a large method, and a vector crossing a call is boxed, which
+     * made a helper-based version ten times slower.
+     */
     @Override
     public void gaussian(int k0, int k1, int k2, int k3, int unit0, float[] out, int oo, int n) {
+        IntVector m1 = IntVector.broadcast(I, 0x7feb352d), m2 = IntVector.broadcast(I, 0x846ca68b);
+        IntVector x1 = IntVector.broadcast(I, k1), x3 = IntVector.broadcast(I, k3);
+        IntVector mant = IntVector.broadcast(I, 0x007FFFFF), one = IntVector.broadcast(I, 0x3F800000);
+        FloatVector inv24 = FloatVector.broadcast(F, Noise.INV24), sqrt2 = FloatVector.broadcast(F, Noise.SQRT2);
+        FloatVector half = FloatVector.broadcast(F, 0.5f), fone = FloatVector.broadcast(F, 1f);
+        FloatVector ln2 = FloatVector.broadcast(F, Noise.LN2), minus2 = FloatVector.broadcast(F, -2f);
+        FloatVector l3 = FloatVector.broadcast(F, Noise.L3), l5 = FloatVector.broadcast(F, Noise.L5);
+        FloatVector l7 = FloatVector.broadcast(F, Noise.L7), l9 = FloatVector.broadcast(F, Noise.L9);
+        FloatVector pi = FloatVector.broadcast(F, Noise.PI), two = FloatVector.broadcast(F, 2f);
+        FloatVector s3 = FloatVector.broadcast(F, Noise.S3), s5 = FloatVector.broadcast(F, Noise.S5);
+        FloatVector s7 = FloatVector.broadcast(F, Noise.S7), s9 = FloatVector.broadcast(F, Noise.S9);
+        FloatVector s11 = FloatVector.broadcast(F, Noise.S11), s13 = FloatVector.broadcast(F, Noise.S13);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {
             IntVector unit = IOTA.add(unit0 + i);
-            IntVector a = hash(hash(unit.add(k0)).lanewise(VectorOperators.XOR, k1));
-            IntVector b = hash(hash(unit.add(k2)).lanewise(VectorOperators.XOR, k3));
-            FloatVector u1 = toFloat(a.lanewise(VectorOperators.LSHR, 8).add(1)).mul(Noise.INV24);
-            FloatVector u2 = toFloat(b.lanewise(VectorOperators.LSHR, 8)).mul(Noise.INV24);
-            FloatVector r2 = log(u1).mul(-2f).max(0f);
-            r2.sqrt().mul(cos2pi(u2)).intoArray(out, oo + i);
+            // a = hash(hash(unit + k0) ^ k1), b = hash(hash(unit + k2) ^ k3), hash = lowbias32
+            IntVector a = unit.add(k0);
+            a = a.lanewise(VectorOperators.XOR, a.lanewise(VectorOperators.LSHR, 16)).mul(m1);
+            a = a.lanewise(VectorOperators.XOR, a.lanewise(VectorOperators.LSHR, 15)).mul(m2);
+            a = a.lanewise(VectorOperators.XOR, a.lanewise(VectorOperators.LSHR, 16)).lanewise(VectorOperators.XOR, x1);
+            a = a.lanewise(VectorOperators.XOR, a.lanewise(VectorOperators.LSHR, 16)).mul(m1);
+            a = a.lanewise(VectorOperators.XOR, a.lanewise(VectorOperators.LSHR, 15)).mul(m2);
+            a = a.lanewise(VectorOperators.XOR, a.lanewise(VectorOperators.LSHR, 16));
+            IntVector b = unit.add(k2);
+            b = b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.LSHR, 16)).mul(m1);
+            b = b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.LSHR, 15)).mul(m2);
+            b = b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.LSHR, 16)).lanewise(VectorOperators.XOR, x3);
+            b = b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.LSHR, 16)).mul(m1);
+            b = b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.LSHR, 15)).mul(m2);
+            b = b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.LSHR, 16));
+            FloatVector u1 = ((FloatVector) a.lanewise(VectorOperators.LSHR, 8).add(1).convert(VectorOperators.I2F, 0))
+                    .mul(inv24);
+            FloatVector u2 = ((FloatVector) b.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0))
+                    .mul(inv24);
+            // log(u1): exponent and mantissa in [sqrt(1/2), sqrt(2)), then 2 atanh((m - 1) / (m + 1))
+            IntVector bits = (IntVector) u1.reinterpretAsInts();
+            FloatVector e = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(127)
+                    .convert(VectorOperators.I2F, 0);
+            FloatVector m = (FloatVector) bits.and(mant).or(one).reinterpretAsFloats();
+            VectorMask<Float> big = m.compare(VectorOperators.GT, sqrt2);
+            m = m.blend(m.mul(half), big);
+            e = e.blend(e.add(fone), big);
+            FloatVector s = m.sub(fone).div(m.add(fone));
+            FloatVector s2 = s.mul(s);
+            FloatVector p = s2.fma(l9, l7);
+            p = s2.fma(p, l5);
+            p = s2.fma(p, l3);
+            p = s2.fma(p, two);
+            FloatVector log = e.fma(ln2, s.mul(p));
+            // sin(pi (u2 - 1/2))
+            FloatVector t = u2.sub(half).mul(pi);
+            FloatVector t2 = t.mul(t);
+            FloatVector q = t2.fma(s13, s11);
+            q = t2.fma(q, s9);
+            q = t2.fma(q, s7);
+            q = t2.fma(q, s5);
+            q = t2.fma(q, s3);
+            q = t2.fma(q, fone);
+            log.mul(minus2).sqrt().mul(t.mul(q)).intoArray(out, oo + i);
         }
         for (; i < n; i++) {
             out[oo + i] = Noise.gaussian(k0, k1, k2, k3, unit0 + i);

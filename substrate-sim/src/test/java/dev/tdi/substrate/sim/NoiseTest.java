@@ -20,11 +20,12 @@ class NoiseTest {
     }
 
     @Test
-    void polynomialLogAndCosAreAccurate() {
+    void polynomialLogAndSineAreAccurate() {
         for (int j = 1; j <= 1 << 24; j += 4099) {
             float u = j * 0x1p-24f;
             assertEquals(Math.log(u), Noise.log(u), 2e-6 * (1 + Math.abs(Math.log(u))), "log " + u);
-            assertEquals(Math.cos(2 * Math.PI * u), Noise.cos2pi(u), 2e-6, "cos " + u);
+            assertEquals(Math.sin(Math.PI * (u - 0.5)), Noise.sinHalfTurn(u), 2e-6, "sin " + u);
+            assertTrue(Noise.log(u) <= 0, "log(u) <= 0 for u <= 1");
         }
     }
 

@@ -1,0 +1,341 @@
+package dev.tdi.substrate.fpga.device;
+
+import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The bit-exact Langevin datapath (docs/fpga-device.md, "Datapath"). One step of one chain:
+ * <ol>
+ *   <li>Residual pass, per Residual factor: a = sat(rnd16((h &lt;&lt; 16) + sum W_i x_si)); r = sat(x_t - rho(a));
+ *       wr = sat(rnd16(w r)); e = rho'(a) ? wr : 0 (relu'(0) = 0).</li>
+ *   <li>Force accumulation in exact Q.32: F = -grad U, i.e. F_t -= wr &lt;&lt; 16, F_si += W_i^T e;
+ *       couplings F_a += W x_b, F_b += W^T x_a (a != b) or F_a -= W x_a (self); biases F += h &lt;&lt; 16;
+ *       on-site F -= K x - (KMU &lt;&lt; 16).</li>
+ *   <li>Update of every unclamped unit: v = x + mulRnd(dt, rnd16(F), 28) + mulRnd(sigma, xi, 24), then walls by
+ *       reflection (v &lt; lo: 2 lo - v, else v &gt; hi: 2 hi - v; then clamp into [lo, hi]), then 32-bit saturation.
+ *       A saturated register, or |x| above the divergence bound, stops the chain.</li>
+ * </ol>
+ * Every sum is an exact integer sum (the compiler proves the 64-bit accumulators cannot overflow), so the result
+ * does not depend on summation order or on how chains are spread over threads.
+ */
+public final class Datapath {
+    private Datapath() {
+    }
+
+    /** What a run did. */
+    public record Outcome(long stepsDone, long satState, long satInternal, boolean diverged, long divStep,
+                          int divChain, int divUnit, long divValue, boolean aborted) {
+    }
+
+    /** Inputs of one run (arrays are read, states and accumulators updated in place). */
+    public record Run(LoadedProgram program, int[] bias, int[] clamp, long[] dt, long[] sigma, long[] keys,
+                      int[][] states, long[][] acc, long steps, long stepBase, int flags, int divBound) {
+    }
+
+    /** Applies the initial-state rules to one chain: reflection into walls (when asked) and clamps. */
+    static void prepare(LoadedProgram p, int[] x, int[] clamp, boolean initWalls) {
+        for (LoadedProgram.Mod m : p.modules) {
+            if (m.clamped()) {
+                System.arraycopy(clamp, m.clampBase(), x, m.offset(), m.size());
+            } else if (initWalls && (m.loWall() || m.hiWall())) {
+                for (int i = m.offset(); i < m.offset() + m.size(); i++) {
+                    x[i] = (int) walls(m, x[i]);
+                }
+            }
+        }
+    }
+
+    static long walls(LoadedProgram.Mod m, long v) {
+        long lo = m.lo();
+        long hi = m.hi();
+        if (m.loWall() && v < lo) {
+            v = 2 * lo - v;
+        } else if (m.hiWall() && v > hi) {
+            v = 2 * hi - v;
+        }
+        if (m.loWall() && v < lo) {
+            v = lo;
+        }
+        if (m.hiWall() && v > hi) {
+            v = hi;
+        }
+        return v;
+    }
+
+    /** Runs every chain, in parallel on {@code pool} when given; stops all chains at the first divergence. */
+    public static Outcome run(Run run, ExecutorService pool, BooleanSupplier abort) {
+        int chains = run.states().length;
+        AtomicLong firstDiverged = new AtomicLong(Long.MAX_VALUE);
+        ChainOutcome[] out = new ChainOutcome[chains];
+        if (pool == null || chains == 1) {
+            for (int c = 0; c < chains; c++) {
+                out[c] = new Chain(run, c).run(firstDiverged, abort);
+            }
+        } else {
+            @SuppressWarnings("unchecked")
+            Future<ChainOutcome>[] f = new Future[chains];
+            for (int c = 0; c < chains; c++) {
+                Chain ch = new Chain(run, c);
+                f[c] = pool.submit(() -> ch.run(firstDiverged, abort));
+            }
+            for (int c = 0; c < chains; c++) {
+                try {
+                    out[c] = f[c].get();
+                } catch (Exception e) {
+                    throw new IllegalStateException("datapath lane failed: " + e, e);
+                }
+            }
+        }
+        long satState = 0;
+        long satInternal = 0;
+        boolean aborted = false;
+        ChainOutcome first = null;
+        for (int c = 0; c < chains; c++) {
+            satState += out[c].satState;
+            satInternal += out[c].satInternal;
+            aborted |= out[c].aborted;
+            if (out[c].diverged && (first == null || out[c].divStep < first.divStep)) {
+                first = out[c];
+            }
+        }
+        if (first != null) {
+            return new Outcome(first.divStep - run.stepBase() + 1, satState, satInternal, true, first.divStep,
+                    first.chain, first.divUnit, first.divValue, false);
+        }
+        long done = Long.MAX_VALUE;
+        for (ChainOutcome o : out) {
+            done = Math.min(done, o.steps);
+        }
+        return new Outcome(done, satState, satInternal, false, 0, 0, 0, 0, aborted);
+    }
+
+    static final class ChainOutcome {
+        int chain;
+        long steps;
+        long satState;
+        long satInternal;
+        boolean diverged;
+        long divStep;
+        int divUnit;
+        long divValue;
+        boolean aborted;
+    }
+
+    /** The per-lane state of one chain. */
+    static final class Chain {
+        final Run run;
+        final LoadedProgram p;
+        final int chain;
+        final int[] x;
+        final long[] acc;
+        final long[] force;
+        final long[][] resAcc;
+        final int[][] resE;
+        final long[] selfTmp;
+        final long key;
+        long satInternal;
+
+        Chain(Run run, int chain) {
+            this.run = run;
+            this.p = run.program();
+            this.chain = chain;
+            this.x = run.states()[chain];
+            this.acc = run.acc() == null ? null : run.acc()[chain];
+            this.force = new long[p.units];
+            this.resAcc = new long[p.residuals.length][];
+            this.resE = new int[p.residuals.length][];
+            int maxSelf = 0;
+            for (int r = 0; r < p.residuals.length; r++) {
+                int n = p.modules[p.residuals[r].target()].size();
+                resAcc[r] = new long[n];
+                resE[r] = new int[n];
+            }
+            for (LoadedProgram.Cpl c : p.couplings) {
+                if (c.self()) {
+                    maxSelf = Math.max(maxSelf, p.modules[c.a()].size());
+                }
+            }
+            this.selfTmp = new long[maxSelf];
+            this.key = run.keys()[chain];
+        }
+
+        ChainOutcome run(AtomicLong firstDiverged, BooleanSupplier abort) {
+            ChainOutcome o = new ChainOutcome();
+            o.chain = chain;
+            prepare(p, x, run.clamp(), (run.flags() & Registers.RF_INIT_WALLS) != 0);
+            long s = 0;
+            for (; s < run.steps(); s++) {
+                long abs = run.stepBase() + s;
+                if (abs > firstDiverged.get()) {
+                    break;
+                }
+                if ((s & 15) == 0 && abort.getAsBoolean()) {
+                    o.aborted = true;
+                    break;
+                }
+                forces();
+                if (update(abs, o)) {
+                    o.diverged = true;
+                    o.divStep = abs;
+                    firstDiverged.accumulateAndGet(abs, Math::min);
+                    s++;
+                    break;
+                }
+                if (acc != null) {
+                    for (int i = 0; i < x.length; i++) {
+                        acc[i] += x[i];
+                    }
+                }
+            }
+            o.steps = s;
+            o.satInternal = satInternal;
+            return o;
+        }
+
+        /** Stage 1 and 2: the force F = -grad U in exact Q.32. */
+        void forces() {
+            long[] f = force;
+            Arrays.fill(f, 0);
+            int[] bias = run.bias();
+            LoadedProgram.Mod[] mods = p.modules;
+            for (int r = 0; r < p.residuals.length; r++) {
+                LoadedProgram.Res res = p.residuals[r];
+                LoadedProgram.Mod t = mods[res.target()];
+                long[] a = resAcc[r];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = (long) bias[res.biasBase() + i] << 16;
+                }
+                for (int s = 0; s < res.srcOp().length; s++) {
+                    satInternal += p.ops[res.srcOp()[s]].apply(x, mods[res.srcModule()[s]].offset(), a, 0);
+                }
+                int[] e = resE[r];
+                long w = res.weight();
+                int off = t.offset();
+                for (int i = 0; i < a.length; i++) {
+                    long ai = Fx.rnd(a[i], 16);
+                    if (Fx.outside32(ai)) {
+                        satInternal++;
+                        ai = Fx.sat32(ai);
+                    }
+                    long rho = res.relu() && ai < 0 ? 0 : ai;
+                    long ri = x[off + i] - rho;
+                    if (Fx.outside32(ri)) {
+                        satInternal++;
+                        ri = Fx.sat32(ri);
+                    }
+                    long wr = Fx.rnd(w * ri, 16);
+                    if (Fx.outside32(wr)) {
+                        satInternal++;
+                        wr = Fx.sat32(wr);
+                    }
+                    e[i] = (!res.relu() || ai > 0) ? (int) wr : 0;
+                    f[off + i] -= wr << 16;
+                }
+                for (int s = 0; s < res.srcOp().length; s++) {
+                    satInternal += p.ops[res.srcOp()[s]].applyTranspose(e, 0, f, mods[res.srcModule()[s]].offset());
+                }
+            }
+            for (LoadedProgram.Cpl c : p.couplings) {
+                FxOperator op = p.ops[c.op()];
+                int aOff = mods[c.a()].offset();
+                if (c.self()) {
+                    int n = mods[c.a()].size();
+                    Arrays.fill(selfTmp, 0, n, 0);
+                    satInternal += op.apply(x, aOff, selfTmp, 0);
+                    for (int i = 0; i < n; i++) {
+                        f[aOff + i] -= selfTmp[i];
+                    }
+                } else {
+                    int bOff = mods[c.b()].offset();
+                    satInternal += op.apply(x, bOff, f, aOff);
+                    satInternal += op.applyTranspose(x, aOff, f, bOff);
+                }
+            }
+            for (LoadedProgram.Bias b : p.biases) {
+                LoadedProgram.Mod m = mods[b.module()];
+                for (int i = 0; i < m.size(); i++) {
+                    f[m.offset() + i] += (long) bias[b.biasBase() + i] << 16;
+                }
+            }
+            for (LoadedProgram.Mod m : mods) {
+                long k = m.k();
+                long kmu = (long) m.kmu() << 16;
+                if (k == 0 && kmu == 0) {
+                    continue;
+                }
+                for (int i = m.offset(); i < m.offset() + m.size(); i++) {
+                    f[i] -= k * x[i] - kmu;
+                }
+            }
+        }
+
+        /** Stage 3: the Euler-Maruyama update with walls; returns true when the chain diverged. */
+        boolean update(long step, ChainOutcome o) {
+            long[] f = force;
+            int bound = run.divBound();
+            for (int m = 0; m < p.modules.length; m++) {
+                LoadedProgram.Mod mod = p.modules[m];
+                if (mod.clamped()) {
+                    continue;
+                }
+                long dt = run.dt()[m];
+                long sigma = run.sigma()[m];
+                boolean walls = mod.loWall() || mod.hiWall();
+                for (int i = mod.offset(); i < mod.offset() + mod.size(); i++) {
+                    long g = Fx.rnd(f[i], 16);
+                    long v = x[i] + Fx.mulRnd(dt, g, Fx.DT_FRAC);
+                    if (sigma != 0) {
+                        v += Fx.rnd(sigma * NoiseGenerator.xi(key, step, i), Fx.SIGMA_FRAC);
+                    }
+                    if (walls) {
+                        v = walls(mod, v);
+                    }
+                    if (Fx.outside32(v)) {
+                        o.satState++;
+                        x[i] = Fx.sat32(v);
+                        o.divUnit = i;
+                        o.divValue = v;
+                        finishUpdate(m, i + 1, step, bound, o);
+                        return true;
+                    }
+                    x[i] = (int) v;
+                    if (Math.abs(v) > bound) {
+                        o.divUnit = i;
+                        o.divValue = v;
+                        finishUpdate(m, i + 1, step, bound, o);
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        /** After a divergence the remaining units of the step are still updated (the step completes). */
+        private void finishUpdate(int m0, int from, long step, int bound, ChainOutcome o) {
+            long[] f = force;
+            for (int m = m0; m < p.modules.length; m++) {
+                LoadedProgram.Mod mod = p.modules[m];
+                if (mod.clamped()) {
+                    continue;
+                }
+                long dt = run.dt()[m];
+                long sigma = run.sigma()[m];
+                int start = m == m0 ? from : mod.offset();
+                for (int i = start; i < mod.offset() + mod.size(); i++) {
+                    long v = x[i] + Fx.mulRnd(dt, Fx.rnd(f[i], 16), Fx.DT_FRAC);
+                    if (sigma != 0) {
+                        v += Fx.rnd(sigma * NoiseGenerator.xi(key, step, i), Fx.SIGMA_FRAC);
+                    }
+                    v = walls(mod, v);
+                    if (Fx.outside32(v)) {
+                        o.satState++;
+                    }
+                    x[i] = Fx.sat32(v);
+                }
+            }
+        }
+    }
+}
