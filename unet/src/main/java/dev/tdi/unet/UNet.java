@@ -725,11 +725,16 @@ public final class UNet {
 
     // ---------------------------------------------------------------------------------------------- threads
 
-    private static volatile ForkJoinPool pool = ForkJoinPool.commonPool();
+    private static volatile ForkJoinPool pool = new ForkJoinPool(Runtime.getRuntime().availableProcessors());
 
-    /** Sets the pool every batched pass runs on (results do not depend on it). */
-    public static void setThreads(int threads) {
-        pool = threads <= 0 ? ForkJoinPool.commonPool() : new ForkJoinPool(threads);
+    /** Sets the number of threads every batched pass runs on (0 = all cores); results do not depend on it. */
+    public static synchronized void setThreads(int threads) {
+        int n = threads <= 0 ? Runtime.getRuntime().availableProcessors() : threads;
+        if (n != pool.getParallelism()) {
+            ForkJoinPool old = pool;
+            pool = new ForkJoinPool(n);
+            old.shutdown();
+        }
     }
 
     /** The number of threads batched passes use. */

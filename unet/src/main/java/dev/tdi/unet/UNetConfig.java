@@ -86,7 +86,7 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
 
     /** The default architecture shipped with tdi (see docs/default-model.md for why this size). */
     public static UNetConfig defaults() {
-        return new UNetConfig(28, 1, new int[]{16, 32, 64}, 1, 3, "relu", 32, 128, "concat-conv",
+        return new UNetConfig(28, 1, new int[]{16, 32, 64}, 2, 3, "relu", 32, 128, "concat-conv",
                 "conv-transpose", 1000, "linear", 1e-4, 0.02);
     }
 
