@@ -94,11 +94,16 @@ public final class Experiment {
         this.oracle = new TimeBiasOracle(net);
         int steps = net.config().diffusionSteps();
         // calibration activations: digital forward on calibration images at sampled t
-        float[] cx = new float[setup.calibImages() * net.inputSize()];
-        int[] ct = new int[setup.calibImages()];
+        int nCal = Math.min(setup.calibImages(), data.calibrationAvailable());
+        if (setup.evalInputs() > data.evaluationAvailable()) {
+            throw new IllegalArgumentException("asked for " + setup.evalInputs() + " evaluation inputs; "
+                    + data.source() + " holds " + data.evaluationAvailable() + " held out from calibration");
+        }
+        float[] cx = new float[nCal * net.inputSize()];
+        int[] ct = new int[nCal];
         SplittableRandom r = new SplittableRandom(setup.seed() ^ 0x5DEECE66DL);
-        for (int i = 0; i < setup.calibImages(); i++) {
-            Workload.Noised n = data.noisedAt(net, Workload.CALIBRATION_OFFSET + i, r.nextInt(steps), r);
+        for (int i = 0; i < nCal; i++) {
+            Workload.Noised n = data.noisedAt(net, data.calibrationOffset() + i, r.nextInt(steps), r);
             System.arraycopy(n.xt(), 0, cx, i * net.inputSize(), net.inputSize());
             ct[i] = n.t();
         }

@@ -73,7 +73,8 @@ public final class GenerateJob {
         Map<String, Object> header = Jobs.header("tdi generate", p.seed(), p.backend(), p.coupling(),
                 p.conditioning(), model);
         Jobs.printHeader(out, header);
-        Workload data = Workload.fashionMnistTest(Workload.DATASET);
+        Workload data = Workload.load();
+        out.println("data: " + data.source());
         Experiment e = new Experiment(net, data, Jobs.setup(p.backend(), p.seed(), 1, p.temperature()),
                 new EnergyLedger(), null);
         CompiledUNet c = e.compile(p.coupling());

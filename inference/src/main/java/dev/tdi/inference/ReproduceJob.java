@@ -40,7 +40,8 @@ public final class ReproduceJob {
         Jobs.Model model = Jobs.loadModel(p.model());
         Map<String, Object> header = Jobs.header("tdi reproduce", p.seed(), p.backend(), complete, completeIf, model);
         Jobs.printHeader(out, header);
-        Workload data = Workload.fashionMnistTest(Workload.DATASET);
+        Workload data = Workload.load();
+        out.println("data: " + data.source());
         EnergyLedger ledger = new EnergyLedger();
         double t0 = p.temperatures()[0];
         Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(), t0),

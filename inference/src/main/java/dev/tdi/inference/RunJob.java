@@ -29,7 +29,8 @@ public final class RunJob {
         Map<String, Object> header = Jobs.header("tdi run", p.seed(), p.backend(), p.coupling(), p.conditioning(),
                 model);
         Jobs.printHeader(out, header);
-        Workload data = Workload.fashionMnistTest(Workload.DATASET);
+        Workload data = Workload.load();
+        out.println("data: " + data.source());
         EnergyLedger ledger = new EnergyLedger();
         out.println("calibrating (digital forward on " + Jobs.CALIBRATION_IMAGES + " calibration images) ...");
         Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(),

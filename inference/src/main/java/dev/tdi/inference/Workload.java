@@ -2,18 +2,16 @@ package dev.tdi.inference;
 
 import dev.tdi.unet.UNet;
 import dev.tdi.unet.UNetConfig;
-import java.io.DataInputStream;
+import dev.tdi.unet.Dataset;
+import dev.tdi.unet.EvaluationSet;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Inputs for evaluation and calibration: Fashion-MNIST images (held-out test split, scaled to [-1, 1]) noised to
  * x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps at seeded random t. Evaluation uses test images 0..n-1, calibration
- * images from index {@link #CALIBRATION_OFFSET} on, so the two never overlap.
+ * images from {@link #calibrationOffset()} on, so the two never overlap.
  */
 public final class Workload {
     /** Default location of the Debian package dataset-fashion-mnist. */
@@ -25,37 +23,58 @@ public final class Workload {
     private final int size;
     private final int count;
 
-    private Workload(float[] images, int size, int count) {
+    private final String source;
+
+    private Workload(float[] images, int size, int count, String source) {
         this.images = images;
         this.size = size;
         this.count = count;
+        this.source = source;
     }
 
-    /** The Fashion-MNIST test split from {@code dir} (t10k-images-idx3-ubyte.gz). */
-    public static Workload fashionMnistTest(Path dir) throws IOException {
-        Path f = dir.resolve("t10k-images-idx3-ubyte.gz");
-        if (!Files.exists(f)) {
-            throw new IOException(f + " is missing: install the Debian package dataset-fashion-mnist");
+    /**
+     * The Fashion-MNIST test split from the Debian package dataset-fashion-mnist when installed, else the evaluation
+     * subset shipped with the unet module ({@code EvaluationSet}, the first 500 test images).
+     */
+    public static Workload load() throws IOException {
+        Dataset d;
+        String source;
+        try {
+            d = Dataset.load(DATASET, false);
+            source = "Fashion-MNIST test split, " + DATASET;
+        } catch (IOException e) {
+            try {
+                d = EvaluationSet.loadDefault();
+                source = "shipped evaluation subset (EvaluationSet, first " + EvaluationSet.SIZE
+                        + " Fashion-MNIST test images)";
+            } catch (RuntimeException e2) {
+                throw new IOException(e.getMessage() + "; and the shipped evaluation subset is not available: "
+                        + e2.getMessage(), e);
+            }
         }
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(f));
-             DataInputStream d = new DataInputStream(in)) {
-            int magic = d.readInt();
-            if (magic != 0x803) {
-                throw new IOException(f + ": not an IDX image file (magic " + Integer.toHexString(magic) + ")");
-            }
-            int n = d.readInt();
-            int h = d.readInt();
-            int w = d.readInt();
-            byte[] raw = d.readNBytes(n * h * w);
-            if (raw.length != n * h * w) {
-                throw new IOException(f + ": truncated (" + raw.length + " of " + n * h * w + " bytes)");
-            }
-            float[] x = new float[raw.length];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (raw[i] & 0xff) / 127.5f - 1f;
-            }
-            return new Workload(x, h * w, n);
-        }
+        int n = d.count();
+        float[] x = d.images(0, n);
+        return new Workload(x, d.height() * d.width(), n, source);
+    }
+
+    /** Where the images came from. */
+    public String source() {
+        return source;
+    }
+
+    /** First image used for calibration: {@link #CALIBRATION_OFFSET}, or the second half of a small set. */
+    public int calibrationOffset() {
+        return count > CALIBRATION_OFFSET ? CALIBRATION_OFFSET : count / 2;
+    }
+
+    /** Images available for calibration. */
+    public int calibrationAvailable() {
+        return count - calibrationOffset();
+    }
+
+    /** Images available for evaluation (never overlapping calibration). */
+    public int evaluationAvailable() {
+        return calibrationOffset();
     }
 
     /** Image i, [-1, 1]. */
