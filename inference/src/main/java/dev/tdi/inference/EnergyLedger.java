@@ -12,7 +12,7 @@ import java.util.Map;
  * E_DAC       = (clamped input units + conditioned bias channels) x E_DAC per conversion
  * E_ADC       = read-out units x E_ADC per conversion
  * E_interface = interface multiply-accumulates x E_MAC
- * E_GPU       = 2 x U-Net MACs x joules per FLOP
+ * E_GPU       = 2 x U-Net MACs x joules per FLOP   (and, beside it, the measured H100 joules per image)
  * gross saving = E_GPU / E_substrate;  net saving = E_GPU / (E_substrate + E_DAC + E_ADC + E_interface)
  * </pre>
  */
@@ -44,7 +44,15 @@ public final class EnergyLedger {
         put("gpu_J_per_flop", 700.0 / 989.4e12, "J/FLOP",
                 "NVIDIA H100 SXM: 700 W TDP / 989.4 TFLOPS dense BF16 tensor peak (datasheet); a lower bound on"
                         + " GPU energy, since a small U-Net runs far below peak");
+        put("gpu_measured_J_per_image", 1.046e-3, "J",
+                "measured: H100 80GB HBM3, PyTorch 2.11 fp32 eager, default U-Net architecture, batch 4096 (the"
+                        + " cheapest batch measured), whole-board power; tools/gpu_energy.py,"
+                        + " docs/measurements/gpu-energy-h100.json; scaled by MACs for other architectures");
     }
+
+    /** MACs of the architecture the measured GPU figure is for (the default U-Net). */
+    static final long MEASURED_MODEL_MACS = dev.tdi.unet.UNet.create(dev.tdi.unet.UNetConfig.defaults(), 0)
+            .macsPerImage();
 
     private void put(String name, double value, String unit, String source) {
         constants.put(name, new Constant(name, value, unit, source));
@@ -88,7 +96,8 @@ public final class EnergyLedger {
      * @param interfaceMacs    multiply-accumulates of the digital interface
      * @param unetMacs         multiply-accumulates of one digital U-Net forward pass
      */
-    public record Account(double substrateJ, double dacJ, double adcJ, double interfaceJ, double gpuJ) {
+    public record Account(double substrateJ, double dacJ, double adcJ, double interfaceJ, double gpuJ,
+                          double gpuMeasuredJ) {
         public double totalJ() {
             return substrateJ + dacJ + adcJ + interfaceJ;
         }
@@ -101,6 +110,11 @@ public final class EnergyLedger {
             return gpuJ / totalJ();
         }
 
+        /** Net saving against the measured GPU energy per image. */
+        public double netSavingMeasured() {
+            return gpuMeasuredJ / totalJ();
+        }
+
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("substrate_J", substrateJ);
@@ -111,6 +125,9 @@ public final class EnergyLedger {
             m.put("gpu_J", gpuJ);
             m.put("saving_gross", grossSaving());
             m.put("saving_net", netSaving());
+            m.put("gpu_measured_J", gpuMeasuredJ);
+            m.put("saving_net_vs_measured_gpu", netSavingMeasured());
+            m.put("saving_gross_vs_measured_gpu", gpuMeasuredJ / substrateJ);
             return m;
         }
     }
@@ -122,7 +139,8 @@ public final class EnergyLedger {
         double adc = adcReads * value("adc_J_per_conversion");
         double itf = interfaceMacs * value("mac_J");
         double gpu = 2.0 * unetMacs * value("gpu_J_per_flop");
-        return new Account(sub, dac, adc, itf, gpu);
+        double measured = value("gpu_measured_J_per_image") * unetMacs / (double) MEASURED_MODEL_MACS;
+        return new Account(sub, dac, adc, itf, gpu, measured);
     }
 
     /** Every constant with its value and source, one per line. */

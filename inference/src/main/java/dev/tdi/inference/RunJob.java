@@ -59,8 +59,10 @@ public final class RunJob {
         out.println(Jobs.row("energy per inference: substrate / total", String.format(Locale.ROOT,
                 "%.3g J / %.3g J", en.substrateJ(), en.totalJ())));
         out.println(Jobs.row("GPU energy per U-Net forward", String.format(Locale.ROOT, "%.3g J", en.gpuJ())));
-        out.println(Jobs.row("saving vs GPU: gross / net", String.format(Locale.ROOT, "%.3g x / %.3g x",
+        out.println(Jobs.row("saving vs GPU (TDP/peak): gross / net", String.format(Locale.ROOT, "%.3g x / %.3g x",
                 en.grossSaving(), en.netSaving())));
+        out.println(Jobs.row("saving vs measured H100 (J/image): net", String.format(Locale.ROOT, "%.3g x (GPU %.3g J)",
+                en.netSavingMeasured(), en.gpuMeasuredJ())));
         out.print(ledger.describe());
         out.printf(Locale.ROOT, "wall time %.1f s%n", wall);
 

@@ -42,6 +42,7 @@ class PlanLedgerMetricsTest {
     void energyLedgerArithmetic() {
         EnergyLedger l = new EnergyLedger().with("dissipation_kT_per_unit_per_tau", 2).with("temperature_K", 100);
         var a = l.account(1000, 50, 10, 20, 30, 1_000_000);
+        assertEquals(1.046e-3 * 1_000_000 / EnergyLedger.MEASURED_MODEL_MACS, a.gpuMeasuredJ(), 1e-15);
         double kT = EnergyLedger.BOLTZMANN * 100;
         assertEquals(1000 * 50 * 2 * kT, a.substrateJ(), 1e-30);
         assertEquals(10 * 1e-12, a.dacJ(), 1e-25);
