@@ -25,7 +25,7 @@ public final class ReproduceJob {
     /** Ranks of the default sweep. */
     public static final int[] RANKS = {1, 2, 4, 8, 16, 32, 64};
     /** Temperatures of the default sweep. */
-    public static final double[] TEMPERATURES = {1e-4, 1e-3, 1e-2, 1e-1};
+    public static final double[] TEMPERATURES = {1e-4, 1e-2, 1, 10};
     /** Interface sizes of the default sweep (b, h). */
     static final int[][] INTERFACE_SIZES = {{1, 4}, {2, 8}, {4, 16}, {8, 32}, {16, 64}};
 

@@ -30,7 +30,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             description = "ranks of the sweep (default: ${DEFAULT-VALUE})")
     int[] ranks;
 
-    @Option(names = "--temperatures", paramLabel = "T,...", split = ",", defaultValue = "1e-4,1e-3,1e-2,1e-1",
+    @Option(names = "--temperatures", paramLabel = "T,...", split = ",", defaultValue = "1e-4,1e-2,1,10",
             description = "temperatures of the sweep; the first is used everywhere else (default: ${DEFAULT-VALUE})")
     double[] temperatures;
 
