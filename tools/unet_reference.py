@@ -132,6 +132,8 @@ class TdiUNet(nn.Module):
                 prev = lay.name
         out = layer("out", cfg["imageChannels"], hs[0], relu=False, tb=False)
         conv(out, prev, 1)
+        if cfg.get("inputSkip", False):
+            conv(out, "input", 1)
 
     def embedding(self, t):
         half = self.cfg["timeEmbedDim"] // 2
@@ -233,9 +235,9 @@ FIXTURES = {
     # 12 -> 6 -> 3, transposed convolutions with output padding 1, one block per level
     "even": dict(imageSize=12, imageChannels=1, channels=[3, 5, 6], blocksPerLevel=1, timeEmbedDim=8,
                  timeHidden=16, diffusionSteps=100),
-    # 13 -> 7 -> 4, output padding 0, two image channels, two blocks per level
+    # 13 -> 7 -> 4, output padding 0, two image channels, two blocks per level, input skip into the output layer
     "odd": dict(imageSize=13, imageChannels=2, channels=[4, 6, 8], blocksPerLevel=2, timeEmbedDim=8,
-                timeHidden=16, diffusionSteps=100),
+                timeHidden=16, diffusionSteps=100, inputSkip=True),
 }
 
 
@@ -246,7 +248,8 @@ def cmd_fixtures(a):
                "channels": c["channels"], "blocksPerLevel": c["blocksPerLevel"], "kernelSize": 3,
                "activation": "relu", "timeEmbedDim": c["timeEmbedDim"], "timeHidden": c["timeHidden"],
                "skipMerge": "concat-conv", "upsample": "conv-transpose", "diffusionSteps": c["diffusionSteps"],
-               "schedule": "linear", "betaStart": 1e-4, "betaEnd": 0.02}
+               "schedule": "linear", "betaStart": 1e-4, "betaEnd": 0.02,
+               "inputSkip": c.get("inputSkip", False)}
         d = os.path.join(a.out, name)
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, "config.json"), "w") as f:

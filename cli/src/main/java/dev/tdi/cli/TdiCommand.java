@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
             dev.tdi.cli.inference.ReproduceCommand.class,
             dev.tdi.cli.inference.GenerateCommand.class,
             dev.tdi.cli.fpga.FpgaEmulatorCommand.class,
+            dev.tdi.cli.unet.TrainCommand.class,
+            dev.tdi.cli.unet.SampleCommand.class,
+            dev.tdi.cli.unet.UNetForwardCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TdiCommand implements Runnable {

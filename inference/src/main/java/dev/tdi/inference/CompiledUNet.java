@@ -77,6 +77,12 @@ public record CompiledUNet(UNet net, Program program, RelaxationPlan plan, List<
         return Collections.unmodifiableMap(out);
     }
 
+    /** Layers that read the clamped input image (each gets its own DAC-written copy of x_t). */
+    public long inputReaders() {
+        return net.layers().stream().filter(l -> l.inputs().stream().anyMatch(i -> i.source().equals(INPUT)))
+                .count();
+    }
+
     /** Total bias channels written per inference (conditioned layers' channels). */
     public int conditionedChannels() {
         return net.layers().stream().filter(Layer::timeBias).mapToInt(Layer::channels).sum();

@@ -253,7 +253,8 @@ public final class Experiment {
             long freeUnits = c.program().units() - c.program().module(CompiledUNet.INPUT).size();
             long perInference = d.settings().steps();
             var energy = ledger.account(freeUnits, c.plan().relaxationTimes(perInference),
-                    net.inputSize() + c.conditionedChannels(), net.inputSize(), iface.multiplyAccumulates(),
+                    net.inputSize() * c.inputReaders() + c.conditionedChannels(), net.inputSize(),
+                    iface.multiplyAccumulates(),
                     net.macsPerImage());
             long dense = skips.stream().mapToLong(sk -> sk.operator().couplings()).sum();
             int maxRank = c.coupled().stream().mapToInt(cs -> cs instanceof dev.tdi.coupling.CoupledSkip.Bus b

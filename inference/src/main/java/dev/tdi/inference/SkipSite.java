@@ -9,8 +9,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Where a U-Net has a long skip: the input {@code inputIndex} of layer {@code layer}, whose source is not the
- * layer evaluated just before it (for the default model: the {@code enc{l}_0} input of {@code dec{l}_0}).
+ * Where a U-Net has a long skip: the input {@code inputIndex} of layer {@code layer}, whose source is a layer other
+ * than the one evaluated just before it (for the default model: the {@code enc{l}_{B-1}} input of {@code dec{l}_0}).
+ * A path from the clamped input image (the output layer's input skip) is not a skip site: x_t is written by DACs, so
+ * a copy of it is written next to every layer that reads it (counted as DAC writes, not as long-range lines).
  *
  * @param layer      the decoder layer reading the skip
  * @param inputIndex index into the layer's inputs
@@ -28,7 +30,8 @@ public record SkipSite(String layer, int inputIndex, String source, int level) {
         for (Layer layer : layers) {
             List<LayerInput> inputs = layer.inputs();
             for (int i = 0; i < inputs.size(); i++) {
-                if (inputs.size() > 1 && !inputs.get(i).source().equals(previous)) {
+                String src = inputs.get(i).source();
+                if (inputs.size() > 1 && !src.equals(previous) && !src.equals(UNet.INPUT)) {
                     out.add(new SkipSite(layer.name(), i, inputs.get(i).source(), levelOf(layer.name(), out.size())));
                 }
             }

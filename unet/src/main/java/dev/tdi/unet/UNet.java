@@ -127,7 +127,9 @@ public final class UNet {
             }
         }
         Def out = layer(sl, off, byName, "out", cfg.imageChannels(), hs[0], false, false);
-        out.in = new In[]{conv(sl, off, byName, out, prev, 0, 1)};
+        out.in = cfg.inputSkip()
+                ? new In[]{conv(sl, off, byName, out, prev, 0, 1), conv(sl, off, byName, out, INPUT, 1, 1)}
+                : new In[]{conv(sl, off, byName, out, prev, 0, 1)};
         ds.add(out);
         // Put every layer's offsets in declaration order: static bias and time projection were reserved in layer().
         this.defs = ds.toArray(new Def[0]);
@@ -227,6 +229,13 @@ public final class UNet {
             }
             if (d.tOff >= 0) {
                 net.gauss(rnd, net.slots.get(d.name + ".tproj"), Math.sqrt(1.0 / cfg.timeHidden()));
+            }
+        }
+        if (cfg.inputSkip()) { // start the linear path at eps = x_t, exact at high noise
+            Slot s = net.slots.get("out.w1");
+            int C = cfg.imageChannels(), k = cfg.kernelSize();
+            for (int c = 0; c < C; c++) {
+                net.params[s.offset + ((c * C + c) * k + k / 2) * k + k / 2] += 1f;
             }
         }
         net.gauss(rnd, net.slots.get("temb.fc1.w"), Math.sqrt(2.0 / cfg.timeEmbedDim()));

@@ -38,17 +38,19 @@ import java.util.Set;
  * @param schedule       beta schedule: "linear" or "cosine"
  * @param betaStart      first beta of the linear schedule
  * @param betaEnd        last beta of the linear schedule
+ * @param inputSkip      whether the output layer also reads the input image through its own convolution (a linear
+ *                       path x_t -> eps, which the relu layers cannot carry precisely at high noise)
  */
 public record UNetConfig(int imageSize, int imageChannels, int[] channels, int blocksPerLevel, int kernelSize,
                          String activation, int timeEmbedDim, int timeHidden, String skipMerge, String upsample,
-                         int diffusionSteps, String schedule, double betaStart, double betaEnd) {
+                         int diffusionSteps, String schedule, double betaStart, double betaEnd, boolean inputSkip) {
 
     /** The format tag written into every config file. */
     public static final String FORMAT = "tdi-unet/1";
 
     private static final Set<String> KEYS = Set.of("format", "imageSize", "imageChannels", "channels",
             "blocksPerLevel", "kernelSize", "activation", "timeEmbedDim", "timeHidden", "skipMerge", "upsample",
-            "diffusionSteps", "schedule", "betaStart", "betaEnd");
+            "diffusionSteps", "schedule", "betaStart", "betaEnd", "inputSkip");
 
     /** Validates every field; an invalid one raises {@link IllegalArgumentException} naming it. */
     public UNetConfig {
@@ -78,6 +80,14 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
         req(h >= 1, "too many levels for imageSize " + imageSize);
     }
 
+    /** A config without the input skip. */
+    public UNetConfig(int imageSize, int imageChannels, int[] channels, int blocksPerLevel, int kernelSize,
+                      String activation, int timeEmbedDim, int timeHidden, String skipMerge, String upsample,
+                      int diffusionSteps, String schedule, double betaStart, double betaEnd) {
+        this(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim, timeHidden,
+                skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, false);
+    }
+
     private static void req(boolean ok, String msg) {
         if (!ok) {
             throw new IllegalArgumentException("U-Net config: " + msg);
@@ -87,7 +97,7 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
     /** The default architecture shipped with tdi (see docs/default-model.md for why this size). */
     public static UNetConfig defaults() {
         return new UNetConfig(28, 1, new int[]{16, 32, 64}, 2, 3, "relu", 32, 128, "concat-conv",
-                "conv-transpose", 1000, "linear", 1e-4, 0.02);
+                "conv-transpose", 1000, "linear", 1e-4, 0.02, true);
     }
 
     /** A copy of the channels per level. */
@@ -104,25 +114,31 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
     /** A copy with other channels and blocks per level. */
     public UNetConfig withChannels(int[] ch, int blocks) {
         return new UNetConfig(imageSize, imageChannels, ch, blocks, kernelSize, activation, timeEmbedDim,
-                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd);
+                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip);
+    }
+
+    /** A copy with or without the input skip. */
+    public UNetConfig withInputSkip(boolean skip) {
+        return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim,
+                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, skip);
     }
 
     /** A copy with another image size. */
     public UNetConfig withImageSize(int size) {
         return new UNetConfig(size, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim,
-                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd);
+                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip);
     }
 
     /** A copy with another time embedding. */
     public UNetConfig withTime(int embedDim, int hidden) {
         return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, embedDim,
-                hidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd);
+                hidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip);
     }
 
     /** A copy with another diffusion schedule. */
     public UNetConfig withSchedule(String sched, int steps) {
         return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation,
-                timeEmbedDim, timeHidden, skipMerge, upsample, steps, sched, betaStart, betaEnd);
+                timeEmbedDim, timeHidden, skipMerge, upsample, steps, sched, betaStart, betaEnd, inputSkip);
     }
 
     /** The config as pretty-printed JSON. */
@@ -143,6 +159,7 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
         m.put("schedule", schedule);
         m.put("betaStart", betaStart);
         m.put("betaEnd", betaEnd);
+        m.put("inputSkip", inputSkip);
         Gson g = new GsonBuilder().setPrettyPrinting().create();
         return g.toJson(m) + "\n";
     }
@@ -179,7 +196,8 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
                     need(o, "diffusionSteps").getAsInt(),
                     o.has("schedule") ? o.get("schedule").getAsString() : d.schedule,
                     o.has("betaStart") ? o.get("betaStart").getAsDouble() : d.betaStart,
-                    o.has("betaEnd") ? o.get("betaEnd").getAsDouble() : d.betaEnd);
+                    o.has("betaEnd") ? o.get("betaEnd").getAsDouble() : d.betaEnd,
+                    o.has("inputSkip") && o.get("inputSkip").getAsBoolean());
         } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
             throw new IllegalArgumentException("U-Net config: a value has the wrong type: " + e.getMessage(), e);
         }
