@@ -45,14 +45,17 @@ public final class EnergyLedger {
                 "NVIDIA H100 SXM: 700 W TDP / 989.4 TFLOPS dense BF16 tensor peak (datasheet); a lower bound on"
                         + " GPU energy, since a small U-Net runs far below peak");
         put("gpu_measured_J_per_image", 1.046e-3, "J",
-                "measured: H100 80GB HBM3, PyTorch 2.11 fp32 eager, default U-Net architecture, batch 4096 (the"
+                "measured: H100 80GB HBM3, PyTorch 2.11 fp32 eager, U-Net [16,32,64] x 1 block, batch 4096 (the"
                         + " cheapest batch measured), whole-board power; tools/gpu_energy.py,"
                         + " docs/measurements/gpu-energy-h100.json; scaled by MACs for other architectures");
     }
 
-    /** MACs of the architecture the measured GPU figure is for (the default U-Net). */
-    static final long MEASURED_MODEL_MACS = dev.tdi.unet.UNet.create(dev.tdi.unet.UNetConfig.defaults(), 0)
-            .macsPerImage();
+    /**
+     * MACs of the architecture the measured GPU figure is for: channels [16, 32, 64], one block per level, no input
+     * skip (the layers of tools/gpu_energy.py).
+     */
+    static final long MEASURED_MODEL_MACS = dev.tdi.unet.UNet.create(dev.tdi.unet.UNetConfig.defaults()
+            .withChannels(new int[]{16, 32, 64}, 1).withInputSkip(false), 0).macsPerImage();
 
     private void put(String name, double value, String unit, String source) {
         constants.put(name, new Constant(name, value, unit, source));
