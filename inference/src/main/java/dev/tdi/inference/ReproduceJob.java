@@ -83,6 +83,7 @@ public final class ReproduceJob {
         List<Map<String, Object>> ifSweep = new ArrayList<>();
         double[] ip = new double[INTERFACE_SIZES.length];
         double[] ic = new double[INTERFACE_SIZES.length];
+        double[] ifOutput = {Double.NaN};
         for (int i = 0; i < INTERFACE_SIZES.length; i++) {
             String spec = "minimal:b=" + INTERFACE_SIZES[i][0] + ",h=" + INTERFACE_SIZES[i][1];
             Experiment.Outcome o = eval.apply("interface size", new String[]{"dense", spec, tt});
@@ -90,6 +91,9 @@ public final class ReproduceJob {
                     o.decoderCosine()));
             ip[i] = o.interfaceParameters();
             ic[i] = o.decoderCosine();
+            if (spec.equals(completeIf)) {
+                ifOutput[0] = o.outputCosine();
+            }
         }
         Experiment.Outcome noSkip = eval.apply("no skip", new String[]{"none", completeIf, tt});
         Experiment.Outcome noIf = eval.apply("no interface", new String[]{complete, "none", tt});
@@ -152,7 +156,13 @@ public final class ReproduceJob {
         out.printf(Locale.ROOT, "  rank sweep (hbc:k, oracle interface): %s%n", sweep(ks, kc));
         out.printf(Locale.ROOT, "  baselines at k=16 (oracle interface): hbc %.4f, svd %.4f, random %.4f%n",
                 kc[indexOf(p.ranks(), 16)], svd.decoderCosine(), rnd.decoderCosine());
+        out.printf(Locale.ROOT, "  skip couplings (long-range lines): dense %d (%d), %s %d (%d), svd:k=16 %d (%d),"
+                        + " random:k=16 %d (%d), none 0 (0)%n", oracle.skipCouplings(), oracle.longRangeLines(), complete,
+                full.skipCouplings(), full.longRangeLines(), svd.skipCouplings(), svd.longRangeLines(),
+                rnd.skipCouplings(), rnd.longRangeLines());
         out.printf(Locale.ROOT, "  interface size (dense skips): %s%n", sweep(ip, ic));
+        out.printf(Locale.ROOT, "  denoiser output (epsilon) cosine: oracle %.4f, complete %.4f, dense + %s %.4f%n",
+                oracle.outputCosine(), full.outputCosine(), completeIf, ifOutput[0]);
         out.printf(Locale.ROOT, "  no skip (none + %s): %.4f; no interface (%s + none): %.4f; dense + none: %.4f;"
                         + " none + none: %.4f%n", completeIf, noSkip.decoderCosine(), complete, noIf.decoderCosine(),
                 denseNoIf.decoderCosine(), noBoth.decoderCosine());
@@ -175,6 +185,8 @@ public final class ReproduceJob {
         r.put("long_range_lines_dense", full.denseSkipCouplings());
         r.put("long_range_lines_hbc", full.longRangeLines());
         r.put("hbc_rank", full.maxRank());
+        r.put("output_cosine_complete", full.outputCosine());
+        r.put("output_cosine_oracle", oracle.outputCosine());
         r.put("steps_to_converge", full.stepsToConverge());
         r.put("steps_per_inference", full.stepsPerInference());
         r.put("seconds_per_step", full.secondsPerStep());
