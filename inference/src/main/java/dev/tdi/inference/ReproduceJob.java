@@ -48,7 +48,7 @@ public final class ReproduceJob {
                 ledger, null);
         Experiment.InterfaceMaker im = Jobs.interfaces();
         List<Map<String, Object>> all = new ArrayList<>();
-        int total = 2 + p.ranks().length + 2 + INTERFACE_SIZES.length + 2 + 2 + p.temperatures().length - 1;
+        int total = 3 + p.ranks().length + 2 + INTERFACE_SIZES.length + 2 + 2 + p.temperatures().length - 1;
         int[] done = {0};
         java.util.function.BiFunction<String, String[], Experiment.Outcome> eval = (label, cfg) -> {
             long s = System.nanoTime();
@@ -67,6 +67,9 @@ public final class ReproduceJob {
         String tt = Double.toString(t0);
         Experiment.Outcome oracle = eval.apply("oracle bound", new String[]{"dense", "oracle", tt});
         Experiment.Outcome full = eval.apply("complete system", new String[]{complete, completeIf, tt});
+        String budgetIf = withinSeedBudget(e);
+        Experiment.Outcome budget = budgetIf == null ? null
+                : eval.apply("complete, <= 2,560", new String[]{complete, budgetIf, tt});
         List<Map<String, Object>> rankSweep = new ArrayList<>();
         double[] ks = new double[p.ranks().length];
         double[] kc = new double[p.ranks().length];
@@ -138,8 +141,12 @@ public final class ReproduceJob {
                 completeIf, full.decoderCosine());
         out.printf(Locale.ROOT, "| decoder cosine, oracle bound (dense + oracle) | 1.0000 | %.4f |%n",
                 oracle.decoderCosine());
-        out.printf(Locale.ROOT, "| digital interface parameters | 2,560 | %d (%s) |%n", full.interfaceParameters(),
-                completeIf);
+        if (budget != null) {
+            out.printf(Locale.ROOT, "| decoder cosine, complete system within 2,560 parameters (%s + %s) | 0.9906 | %.4f"
+                    + " |%n", complete, budgetIf, budget.decoderCosine());
+        }
+        out.printf(Locale.ROOT, "| digital interface parameters | 2,560 | %d (%s)%s |%n", full.interfaceParameters(),
+                completeIf, budget == null ? "" : "; " + budget.interfaceParameters() + " (" + budgetIf + ")");
         out.printf(Locale.ROOT, "| skip couplings: dense -> hbc (long-range lines) | O(D^2) -> O(Dk) | %d -> %d (%d -> %d)"
                 + " |%n", full.denseSkipCouplings(), full.skipCouplings(), full.denseSkipCouplings(),
                 full.longRangeLines());
@@ -175,6 +182,11 @@ public final class ReproduceJob {
         r.put("decoder_cosine_complete", full.decoderCosine());
         r.put("decoder_cosine_oracle", oracle.decoderCosine());
         r.put("interface_parameters", full.interfaceParameters());
+        if (budget != null) {
+            r.put("decoder_cosine_complete_within_2560", budget.decoderCosine());
+            r.put("interface_within_2560", budgetIf);
+            r.put("interface_parameters_within_2560", budget.interfaceParameters());
+        }
         r.put("decoder_shift", shift);
         r.put("conditioning_deficit", deficitMinimal);
         r.put("energy_saving_net", full.energy().netSaving());
@@ -227,6 +239,24 @@ public final class ReproduceJob {
                 "temperature kT", "decoder cosine", List.of(new Plots.Series("complete system", ts, tc)), true, false);
         out.println("wrote " + p.out().resolve("results.json") + " and 4 PNG plots in " + p.out());
         return r;
+    }
+
+    /**
+     * The largest minimal interface with b = 4 whose parameter count stays within the seed's 2,560 for this model's
+     * conditioned channels, or null when none does.
+     */
+    static String withinSeedBudget(Experiment e) {
+        int channels = e.oracle().biases(e.calibrationInputs().get(0)).values().stream().mapToInt(v -> v.length).sum();
+        int f = dev.tdi.conditioning.MinimalInterface.featureCount(dev.tdi.conditioning.MinimalInterface
+                .DEFAULT_FREQUENCIES, 0, 0);
+        int best = 0;
+        for (int h = 1; h <= 1024; h++) {
+            if (dev.tdi.conditioning.MinimalInterface.parameterCount(f, 4, h, channels)
+                    <= dev.tdi.conditioning.MinimalInterface.SEED_PARAMETERS) {
+                best = h;
+            }
+        }
+        return best == 0 ? null : "minimal:b=4,h=" + best;
     }
 
     private static int indexOf(int[] a, int v) {
