@@ -20,7 +20,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "DDIM steps (default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--samples", paramLabel = "M", defaultValue = "8", description = "samples (default: ${DEFAULT-VALUE})")
+    @Option(names = "--samples", paramLabel = "M", defaultValue = "4", description = "samples (default: ${DEFAULT-VALUE})")
     int samples;
 
     @Option(names = "--coupling", paramLabel = "SPEC", defaultValue = Jobs.DEFAULT_COUPLING,
