@@ -126,6 +126,17 @@ public final class ReproduceJob {
         ConditioningDeficit.Report deficit = ConditioningDeficit.measure(e.oracle(), e.calibrationInputs(), held,
                 List.of(minimal, Jobs.oracleOf(e)), null);
         double deficitMinimal = deficit.entry(minimal.spec()).deficit();
+        // the same through an 8-bit DAC spanning the largest calibration bias (device limits)
+        double range = 0;
+        for (ConditioningInput ci : e.calibrationInputs()) {
+            for (float[] v : e.oracle().biases(ci).values()) {
+                for (float x : v) {
+                    range = Math.max(range, Math.abs(x));
+                }
+            }
+        }
+        ConditioningDeficit.Report deficitDevice = ConditioningDeficit.measure(e.oracle(), e.calibrationInputs(), held,
+                List.of(minimal, Jobs.oracleOf(e)), new ConditioningDeficit.DeviceLimits(range, 8));
         out.println("relaxation curves ...");
         long[] steps = {1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128};
         double[] curveOracle = e.relaxationCurve("dense", Jobs.oracleOf(e), steps);
@@ -175,6 +186,7 @@ public final class ReproduceJob {
                 denseNoIf.decoderCosine(), noBoth.decoderCosine());
         out.printf(Locale.ROOT, "  temperature (complete system): %s%n", sweep(ts, tc));
         out.print(deficit.format());
+        out.print(deficitDevice.format());
         out.print(ledger.describe());
         out.printf(Locale.ROOT, "wall time %.0f s%n", wall);
 
@@ -206,6 +218,8 @@ public final class ReproduceJob {
         r.put("rank_sweep", rankSweep);
         r.put("interface_sweep", ifSweep);
         r.put("temperature_sweep", tSweep);
+        r.put("conditioning_deficit_8bit_dac", deficitDevice.entry(minimal.spec()).deviceDeficit());
+        r.put("conditioning_deficit_8bit_dac_oracle", deficitDevice.entry("oracle").deviceDeficit());
         r.put("conditioning_deficit_report", Map.of("signal_rms", deficit.signalRms(), "none_residual_rms",
                 deficit.none().residualRms(), "minimal_residual_rms", deficit.entry(minimal.spec()).residualRms(),
                 "definition", "sigma_none / sigma_minimal: RMS error of the fixed biases over the RMS error of the"
