@@ -119,10 +119,11 @@ public final class Plots {
             g.setColor(new Color(0xdddddd));
             g.drawLine(left + 1, py, left + pw - 1, py);
             g.setColor(Color.BLACK);
-            g.drawString(fmt(logY ? Math.pow(10, yv) : yv), 6, py + 4);
+            g.drawString(logY ? String.format(Locale.ROOT, "%.2g", Math.pow(10, yv))
+                    : ymax - ymin < 0.02 ? String.format(Locale.ROOT, "%.4f", yv) : fmt(yv), 6, py + 4);
             double xv = xmin + (xmax - xmin) * i / 5;
             int px = left + (int) Math.round(pw * i / 5.0);
-            g.drawString(fmt(logX ? Math.pow(2, xv) : xv), px - 14, top + ph + 18);
+            g.drawString(logX ? String.format(Locale.ROOT, "%.3g", Math.pow(2, xv)) : fmt(xv), px - 14, top + ph + 18);
         }
         g.drawString(xLabel + (logX ? " (log scale)" : ""), left + pw / 2 - 60, h - 18);
         g.drawString(yLabel + (logY ? " (log)" : ""), 6, top - 8);
