@@ -58,7 +58,7 @@ public final class RunJob {
         var en = o.energy();
         out.println(Jobs.row("energy per inference: substrate / total", String.format(Locale.ROOT,
                 "%.3g J / %.3g J", en.substrateJ(), en.totalJ())));
-        out.println(Jobs.row("GPU energy per U-Net forward", String.format(Locale.ROOT, "%.3g J", en.gpuJ())));
+        out.println(Jobs.row("GPU energy per U-Net forward (TDP/peak)", String.format(Locale.ROOT, "%.3g J", en.gpuJ())));
         out.println(Jobs.row("saving vs GPU (TDP/peak): gross / net", String.format(Locale.ROOT, "%.3g x / %.3g x",
                 en.grossSaving(), en.netSaving())));
         out.println(Jobs.row("saving vs measured H100 (J/image): net", String.format(Locale.ROOT, "%.3g x (GPU %.3g J)",
