@@ -130,15 +130,15 @@ def run(vec):
     moff, ooff, roff, coff, boff, woff, ioff = h[12], h[13], h[14], h[15], h[16], h[17], h[18]
     wpool = img[woff:woff + h[10]]
     ipool = img[ioff:ioff + h[11]]
-    mods = [img[moff + 8 * m: moff + 8 * m + 8] for m in range(nmod)]
+    mods = [img[moff + 9 * m: moff + 9 * m + 9] for m in range(nmod)]
     ops = [Op(None, img[ooff + 16 * o: ooff + 16 * o + 16], wpool, ipool) for o in range(nop)]
     res = []
     p = roff
     for _ in range(nres):
         t, act, w, bb, n = img[p:p + 5]
-        src = [(img[p + 5 + 2 * s], img[p + 6 + 2 * s]) for s in range(n)]
+        src = [(img[p + 5 + 3 * s], img[p + 6 + 3 * s], img[p + 7 + 3 * s]) for s in range(n)]
         res.append((t, act, w, bb, src))
-        p += 5 + 2 * n
+        p += 5 + 3 * n
     cpl = [img[coff + 4 * c: coff + 4 * c + 4] for c in range(ncpl)]
     biases = [img[boff + 2 * b: boff + 2 * b + 2] for b in range(nbias)]
     bias, clamp, params, keys = vec["bias"], vec["clamp"], vec["params"], vec["keys"]
@@ -175,11 +175,11 @@ def run(vec):
             for (t, act, w, bb, src) in res:
                 mt = mods[t]
                 a = [bias[bb + i] << 16 for i in range(mt[1])]
-                for (sm, so) in src:
+                for (sm, so, gain) in src:
                     xs = x[mods[sm][0]:mods[sm][0] + mods[sm][1]]
                     y = ops[so].apply(xs, False, counters)
                     a = [a[i] + y[i] for i in range(len(a))]
-                e = []
+                rs, on = [], []
                 for i in range(mt[1]):
                     ai = rnd(a[i], 16)
                     if outside(ai):
@@ -190,29 +190,43 @@ def run(vec):
                     if outside(ri):
                         counters[1] += 1
                         ri = sat(ri)
+                    rs.append(ri)
+                    on.append(act == 0 or ai > 0)
                     wr = rnd(w * ri, 16)
                     if outside(wr):
                         counters[1] += 1
                         wr = sat(wr)
-                    e.append(wr if (act == 0 or ai > 0) else 0)
                     F[mt[0] + i] -= wr << 16
-                for (sm, so) in src:
+                for (sm, so, gain) in src:
+                    if gain == 0:
+                        continue  # W^T 0 = 0
+                    e = []
+                    for i in range(mt[1]):
+                        v = rnd(gain * rs[i], 16) if on[i] else 0
+                        if outside(v):
+                            counters[1] += 1
+                            v = sat(v)
+                        e.append(v)
                     y = ops[so].apply(e, True, counters)
                     for i, v in enumerate(y):
                         F[mods[sm][0] + i] += v
+
+            def shifted(v, e):
+                return v if e == 0 else rnd(v, e)
+
             for (a_, b_, o, selfc) in cpl:
                 ma, mb = mods[a_], mods[b_]
                 if selfc:
                     y = ops[o].apply(x[ma[0]:ma[0] + ma[1]], False, counters)
                     for i, v in enumerate(y):
-                        F[ma[0] + i] -= v
+                        F[ma[0] + i] -= shifted(v, ma[8])
                 else:
                     y = ops[o].apply(x[mb[0]:mb[0] + mb[1]], False, counters)
                     for i, v in enumerate(y):
-                        F[ma[0] + i] += v
+                        F[ma[0] + i] += shifted(v, ma[8])
                     y = ops[o].apply(x[ma[0]:ma[0] + ma[1]], True, counters)
                     for i, v in enumerate(y):
-                        F[mb[0] + i] += v
+                        F[mb[0] + i] += shifted(v, mb[8])
             for (mi, bb) in biases:
                 m = mods[mi]
                 for i in range(m[1]):

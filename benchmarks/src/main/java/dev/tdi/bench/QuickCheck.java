@@ -22,7 +22,7 @@ public final class QuickCheck {
         Program p = BenchPrograms.build(kind, d, k, 1);
         try (Substrate s = SubstrateRegistry.open(a[4], SubstrateConfig.defaults())) {
             s.program(p);
-            StepTimer.Timing t = StepTimer.time(s, chains, 1_000_000_000L, 200_000_000L, 5);
+            StepTimer.Timing t = StepTimer.time(s, chains, 2_000_000_000L, 200_000_000L, 5);
             String extra = "";
             if (s instanceof SimSubstrate sim) {
                 long[] c = sim.costPerStep(chains);

@@ -23,27 +23,50 @@ public final class StepTimer {
     }
 
     /**
-     * Warms up for at least {@code warmNs} (re-sizing the run after each warm-up run so one lasts about
-     * {@code runNs}), then times {@code runs} runs of that many steps; reports the median and the best.
+     * Warms up until at least {@code warmNs} have passed and the time per step has settled (two consecutive warm-up
+     * runs within 15%; at least 100 steps; at most 10 warmNs), re-sizing the runs to about {@code runNs} as the code gets compiled, then
+     * times {@code runs} pairs of runs of S and 2 S steps; reports the per-step difference of the medians (and of
+     * the fastest pair). (JIT compilation of the Vector
+     * API kernels takes seconds on a busy machine, so a fixed short warm-up measured interpreted code.)
      */
     public static Timing time(Substrate s, int chains, long warmNs, long runNs, int runs) {
         long steps = 1;
         long t0 = System.nanoTime();
-        int warmRuns = 0;
-        while (System.nanoTime() - t0 < warmNs || warmRuns < 3) {
+        double last = Double.NaN;
+        long total = 0;
+        while (true) {
             long a = System.nanoTime();
             s.run(spec(chains, steps));
             double per = (double) (System.nanoTime() - a) / steps;
+            total += steps;
+            long elapsed = System.nanoTime() - t0;
+            boolean settled = Math.abs(per - last) <= 0.15 * Math.min(per, last);
+            // C2 compiles a kernel after some tens of thousands of loop iterations: at least 100 steps
+            if (elapsed > 10 * warmNs || (elapsed > warmNs && settled && total >= 100)) {
+                break;
+            }
+            last = per;
             steps = Math.max(1, Math.min(1_000_000, Math.round(runNs / Math.max(per, 1))));
-            warmRuns++;
         }
-        double[] ns = new double[runs];
+        // Per step = (T(2S) - T(S)) / S: the difference removes the per-run set-up (allocating the state, sums and
+        // read-outs, first-touch page faults), which at D = 4M is worth several steps.
+        double[] one = new double[runs], two = new double[runs];
         for (int r = 0; r < runs; r++) {
             long a = System.nanoTime();
             s.run(spec(chains, steps));
-            ns[r] = (double) (System.nanoTime() - a) / steps;
+            long b = System.nanoTime();
+            s.run(spec(chains, 2 * steps));
+            long c = System.nanoTime();
+            one[r] = b - a;
+            two[r] = c - b;
         }
-        Arrays.sort(ns);
-        return new Timing(ns[runs / 2], ns[0], steps, runs);
+        Arrays.sort(one);
+        Arrays.sort(two);
+        double per = (two[runs / 2] - one[runs / 2]) / steps;
+        if (!(per > 0)) { // noise larger than the difference: fall back to the long runs alone
+            per = two[runs / 2] / (2.0 * steps);
+        }
+        double[] ns = {per, Math.min(per, (two[0] - one[0]) / steps > 0 ? (two[0] - one[0]) / steps : per)};
+        return new Timing(ns[0], ns[1], steps, runs);
     }
 }

@@ -1,135 +1,75 @@
 package dev.tdi.unet;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
+import java.util.Arrays;
 
 /**
- * The dense kernels behind the U-Net: three row-major matrix products (vectorised with the Vector API) and the
- * {@code im2col}/{@code col2im} pair that turns 2-D convolutions and transposed convolutions into them.
+ * The dense kernels behind the U-Net: three row-major matrix products and the {@code im2col}/{@code col2im} pair
+ * that turns 2-D convolutions and transposed convolutions into them.
+ *
+ * <p>The products run on the Vector API ({@code VectorKernels}) when the JVM was started with
+ * {@code --add-modules jdk.incubator.vector} (the ./tdi launcher and the tests do so), and on plain scalar loops
+ * otherwise (see {@link #vectorized()}): slower, same results up to float rounding.
  *
  * <p>All products <em>accumulate</em> into {@code c}. Every loop has a fixed order, so a result depends only on
  * the inputs (and on the machine's vector width), never on threads.
  */
 public final class Kernels {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
+    private static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && !Boolean.getBoolean("tdi.unet.scalar");
 
     private Kernels() {
     }
 
+    /** Whether the Vector API is in use (false: scalar fallback, or -Dtdi.unet.scalar=true). */
+    public static boolean vectorized() {
+        return VECTOR;
+    }
+
     /** c[m][n] += sum_k a[m][k] b[k][n]; a is M x K, b is K x N, c is M x N, all row-major at the offsets. */
     public static void mmNN(int M, int N, int K, float[] a, int ao, float[] b, int bo, float[] c, int co) {
-        mm(M, N, K, a, ao, K, 1, b, bo, c, co);
+        if (VECTOR) {
+            VectorKernels.mmNN(M, N, K, a, ao, b, bo, c, co);
+        } else {
+            scalarMm(M, N, K, a, ao, K, 1, b, bo, c, co);
+        }
     }
 
     /** c[m][n] += sum_k a[k][m] b[k][n]; a is stored K x M (so this multiplies by its transpose). */
     public static void mmTN(int M, int N, int K, float[] a, int ao, float[] b, int bo, float[] c, int co) {
-        mm(M, N, K, a, ao, 1, M, b, bo, c, co);
-    }
-
-    /** Shared body: a(m,k) = a[ao + m*sm + k*sk]. Four rows of c at a time, vectorised along n. */
-    private static void mm(int M, int N, int K, float[] a, int ao, int sm, int sk, float[] b, int bo,
-                           float[] c, int co) {
-        int nv = N - N % L;
-        int m = 0;
-        for (; m + 4 <= M; m += 4) {
-            int a0 = ao + m * sm, a1 = a0 + sm, a2 = a1 + sm, a3 = a2 + sm;
-            for (int n = 0; n < nv; n += L) {
-                FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
-                for (int k = 0; k < K; k++) {
-                    FloatVector bv = FloatVector.fromArray(S, b, bo + k * N + n);
-                    int ks = k * sk;
-                    c0 = bv.fma(FloatVector.broadcast(S, a[a0 + ks]), c0);
-                    c1 = bv.fma(FloatVector.broadcast(S, a[a1 + ks]), c1);
-                    c2 = bv.fma(FloatVector.broadcast(S, a[a2 + ks]), c2);
-                    c3 = bv.fma(FloatVector.broadcast(S, a[a3 + ks]), c3);
-                }
-                int r = co + m * N + n;
-                FloatVector.fromArray(S, c, r).add(c0).intoArray(c, r);
-                FloatVector.fromArray(S, c, r + N).add(c1).intoArray(c, r + N);
-                FloatVector.fromArray(S, c, r + 2 * N).add(c2).intoArray(c, r + 2 * N);
-                FloatVector.fromArray(S, c, r + 3 * N).add(c3).intoArray(c, r + 3 * N);
-            }
-            for (int n = nv; n < N; n++) {
-                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                for (int k = 0; k < K; k++) {
-                    float bv = b[bo + k * N + n];
-                    int ks = k * sk;
-                    s0 += a[a0 + ks] * bv;
-                    s1 += a[a1 + ks] * bv;
-                    s2 += a[a2 + ks] * bv;
-                    s3 += a[a3 + ks] * bv;
-                }
-                int r = co + m * N + n;
-                c[r] += s0;
-                c[r + N] += s1;
-                c[r + 2 * N] += s2;
-                c[r + 3 * N] += s3;
-            }
-        }
-        for (; m < M; m++) {
-            int a0 = ao + m * sm;
-            for (int n = 0; n < nv; n += L) {
-                FloatVector c0 = FloatVector.zero(S);
-                for (int k = 0; k < K; k++) {
-                    c0 = FloatVector.fromArray(S, b, bo + k * N + n).fma(FloatVector.broadcast(S, a[a0 + k * sk]), c0);
-                }
-                int r = co + m * N + n;
-                FloatVector.fromArray(S, c, r).add(c0).intoArray(c, r);
-            }
-            for (int n = nv; n < N; n++) {
-                float s0 = 0;
-                for (int k = 0; k < K; k++) {
-                    s0 += a[a0 + k * sk] * b[bo + k * N + n];
-                }
-                c[co + m * N + n] += s0;
-            }
+        if (VECTOR) {
+            VectorKernels.mmTN(M, N, K, a, ao, b, bo, c, co);
+        } else {
+            scalarMm(M, N, K, a, ao, 1, M, b, bo, c, co);
         }
     }
 
     /** c[m][n] += sum_k a[m][k] b[n][k]; a is M x K, b is N x K (dot products along k). */
     public static void mmNT(int M, int N, int K, float[] a, int ao, float[] b, int bo, float[] c, int co) {
-        int kv = K - K % L;
+        if (VECTOR) {
+            VectorKernels.mmNT(M, N, K, a, ao, b, bo, c, co);
+            return;
+        }
         for (int m = 0; m < M; m++) {
-            int ar = ao + m * K;
-            int n = 0;
-            for (; n + 4 <= N; n += 4) {
-                int b0 = bo + n * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K;
-                FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-                for (int k = 0; k < kv; k += L) {
-                    FloatVector av = FloatVector.fromArray(S, a, ar + k);
-                    s0 = av.fma(FloatVector.fromArray(S, b, b0 + k), s0);
-                    s1 = av.fma(FloatVector.fromArray(S, b, b1 + k), s1);
-                    s2 = av.fma(FloatVector.fromArray(S, b, b2 + k), s2);
-                    s3 = av.fma(FloatVector.fromArray(S, b, b3 + k), s3);
+            for (int n = 0; n < N; n++) {
+                float s = 0;
+                for (int k = 0; k < K; k++) {
+                    s += a[ao + m * K + k] * b[bo + n * K + k];
                 }
-                float t0 = s0.reduceLanes(VectorOperators.ADD), t1 = s1.reduceLanes(VectorOperators.ADD);
-                float t2 = s2.reduceLanes(VectorOperators.ADD), t3 = s3.reduceLanes(VectorOperators.ADD);
-                for (int k = kv; k < K; k++) {
-                    float av = a[ar + k];
-                    t0 += av * b[b0 + k];
-                    t1 += av * b[b1 + k];
-                    t2 += av * b[b2 + k];
-                    t3 += av * b[b3 + k];
-                }
-                int r = co + m * N + n;
-                c[r] += t0;
-                c[r + 1] += t1;
-                c[r + 2] += t2;
-                c[r + 3] += t3;
+                c[co + m * N + n] += s;
             }
-            for (; n < N; n++) {
-                int b0 = bo + n * K;
-                FloatVector s0 = FloatVector.zero(S);
-                for (int k = 0; k < kv; k += L) {
-                    s0 = FloatVector.fromArray(S, a, ar + k).fma(FloatVector.fromArray(S, b, b0 + k), s0);
+        }
+    }
+
+    private static void scalarMm(int M, int N, int K, float[] a, int ao, int sm, int sk, float[] b, int bo,
+                                 float[] c, int co) {
+        for (int m = 0; m < M; m++) {
+            int cr = co + m * N;
+            for (int k = 0; k < K; k++) {
+                float av = a[ao + m * sm + k * sk];
+                int br = bo + k * N;
+                for (int n = 0; n < N; n++) {
+                    c[cr + n] += av * b[br + n];
                 }
-                float t0 = s0.reduceLanes(VectorOperators.ADD);
-                for (int k = kv; k < K; k++) {
-                    t0 += a[ar + k] * b[b0 + k];
-                }
-                c[co + m * N + n] += t0;
             }
         }
     }
@@ -149,7 +89,7 @@ public final class Kernels {
                         int iy = y * s - p + ky;
                         int rr = row + y * cww;
                         if (iy < 0 || iy >= sh) {
-                            java.util.Arrays.fill(col, rr, rr + cww, 0f);
+                            Arrays.fill(col, rr, rr + cww, 0f);
                             continue;
                         }
                         int base = so + (c * sh + iy) * sw;

@@ -15,6 +15,8 @@ import dev.tdi.substrate.fpga.device.LoadedProgram;
 import dev.tdi.substrate.fpga.transport.FpgaEmulatorServer;
 import dev.tdi.substrate.program.Activation;
 import dev.tdi.substrate.program.Conv2dOperator;
+import dev.tdi.substrate.program.ConvTranspose2dOperator;
+import dev.tdi.substrate.program.LowRankOperator;
 import dev.tdi.substrate.program.DenseOperator;
 import dev.tdi.substrate.program.Factor;
 import dev.tdi.substrate.program.Potential;
@@ -51,7 +53,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 2)
 public class FpgaBenchmarks {
 
-    /** Programs: a dense Gaussian of 256 units, and a 3x3 conv relu residual layer 8 -> 8 channels on 28x28. */
+    /**
+     * Programs: a dense Gaussian of 256 units, a 3x3 conv relu residual layer 8 -> 8 channels on 28x28, and a
+     * U-Net-shaped program of 39,200 units.
+     */
     static Program program(String name) {
         SplittableRandom r = new SplittableRandom(1);
         switch (name) {
@@ -76,14 +81,43 @@ public class FpgaBenchmarks {
                                 new Factor.Source("in", new Conv2dOperator(8, 28, 28, 8, 3, 3, 1, 1, k)))
                         .build();
             }
+            case "unet39k" -> {
+                // U-Net-shaped (as substrate-fpga's Programs.unetLike): 39,200 units, 3x3 and strided 4x4 convs,
+                // a strided conv-transpose, a rank-8 skip, relu residuals, a clamped 1x28x28 input.
+                Program.Builder b = Program.builder().module("in", 784).module("e1", 16 * 784)
+                        .module("d1", 32 * 196).module("bn", 32 * 196).module("u1", 16 * 784).module("out", 784);
+                b.clamp("in", uniform(r, 784, 1.0));
+                b.residual("e1", Activation.RELU, uniform(r, 16 * 784, 0.05), 1.0, new Factor.Source("in",
+                        new Conv2dOperator(1, 28, 28, 16, 3, 3, 1, 1, uniform(r, 144, 0.3))));
+                b.residual("d1", Activation.RELU, uniform(r, 32 * 196, 0.05), 1.0, new Factor.Source("e1",
+                        new Conv2dOperator(16, 28, 28, 32, 4, 4, 2, 1, uniform(r, 8192, 0.05))));
+                b.residual("bn", Activation.RELU, uniform(r, 32 * 196, 0.05), 1.0, new Factor.Source("d1",
+                        new Conv2dOperator(32, 14, 14, 32, 3, 3, 1, 1, uniform(r, 9216, 0.05))));
+                b.residual("u1", Activation.RELU, uniform(r, 16 * 784, 0.05), 1.0,
+                        new Factor.Source("bn", new ConvTranspose2dOperator(32, 14, 14, 16, 4, 4, 2, 1, 0,
+                                uniform(r, 8192, 0.05))),
+                        new Factor.Source("e1", new LowRankOperator(16 * 784, 16 * 784, 8,
+                                uniform(r, 16 * 784 * 8, 0.01), uniform(r, 16 * 784 * 8, 0.01))));
+                b.residual("out", Activation.IDENTITY, uniform(r, 784, 0.05), 1.0, new Factor.Source("u1",
+                        new Conv2dOperator(16, 28, 28, 1, 3, 3, 1, 1, uniform(r, 144, 0.1))));
+                return b.build();
+            }
             default -> throw new IllegalArgumentException(name);
         }
+    }
+
+    static float[] uniform(SplittableRandom r, int n, double scale) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (scale * (2 * r.nextDouble() - 1));
+        }
+        return v;
     }
 
     /** One datapath lane stepping {@code chains} chains. */
     @State(Scope.Benchmark)
     public static class Emulator {
-        @Param({"dense256", "conv8x28x28"})
+        @Param({"dense256", "conv8x28x28", "unet39k"})
         public String program;
 
         @Param({"1", "4"})

@@ -57,4 +57,38 @@ class FpgaEmulatorCommandTest {
         }
         assertEquals(-1, exit.get(), "still serving");
     }
+
+    @Test
+    void theEmulatorCommandServesAMappedFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path bar = dir.resolve("bar0");
+        AtomicInteger exit = new AtomicInteger(-1);
+        Thread t = new Thread(() -> exit.set(TdiCommand.execute("fpga-emulator", "--mmap", bar.toString(),
+                "--memory-mb", "2", "--threads", "1", "--duration-s", "20")));
+        t.setDaemon(true);
+        t.start();
+        Program p = Program.builder().module("a", 2).onSite("a", Potential.quadratic(2, 0.5)).build();
+        RunSpec spec = RunSpec.builder().steps(50, 50).temperature(0.3).seed(4).build();
+        RunResult mapped = null;
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (mapped == null) {
+            try (Substrate s = SubstrateRegistry.open("fpga", SubstrateConfig.of("fpga.transport=mmap",
+                    "fpga.device=" + bar))) {
+                s.program(p);
+                mapped = s.run(spec);
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+        RunResult local;
+        try (Substrate s = SubstrateRegistry.open("fpga", SubstrateConfig.defaults())) {
+            s.program(p);
+            local = s.run(spec);
+        }
+        assertArrayEquals(local.finalState(0), mapped.finalState(0));
+        assertEquals(4096 + (2L << 20), java.nio.file.Files.size(bar));
+    }
 }

@@ -109,19 +109,27 @@ public final class FpgaDriver implements AutoCloseable {
 
     /**
      * Writes {@code ctrl} and waits until the sequencer acknowledges it (CMD_SEQ changes) or {@code timeoutMs}
-     * passes; returns the completion, or null on timeout (the command may still be running).
+     * passes with no progress (for START, the STEPS_DONE register did not move during the last period); returns
+     * the completion, or null on timeout (the command may still be running).
      */
     public Completion command(int ctrl, long timeoutMs) {
         int before = t.read32(CMD_SEQ);
         t.write32(CTRL, ctrl);
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         long pause = 20_000;
+        long progress = 0;
         while (true) {
             if (t.read32(CMD_SEQ) != before) {
                 return completion();
             }
             if (System.nanoTime() - deadline > 0) {
-                return null;
+                // A run that is still advancing (the STEPS_DONE progress register moved) gets another period.
+                long now = (ctrl & CTRL_START) != 0 ? read64(STEPS_DONE_LO) : progress;
+                if (now == progress) {
+                    return null;
+                }
+                progress = now;
+                deadline = System.nanoTime() + timeoutMs * 1_000_000L;
             }
             LockSupport.parkNanos(pause);
             pause = Math.min(pause * 2, 1_000_000);

@@ -59,7 +59,7 @@ public record FpgaSettings(String transport, String host, int port, String devic
         FpgaSettings s = new FpgaSettings(transport, c.get(HOST, "127.0.0.1"), c.getInt(PORT, DEFAULT_PORT), device,
                 (long) c.getDouble(MMAP_SIZE, 0), emulate.equals("true"), c.getInt(IO_TIMEOUT, 2000),
                 c.getInt(CONNECT_TIMEOUT, 2000), c.getInt(RETRIES, 3), c.getInt(LOAD_TIMEOUT, 30_000),
-                c.getInt(RUN_TIMEOUT, 600_000), c.getInt(EMULATOR_MEMORY, 64), threads);
+                c.getInt(RUN_TIMEOUT, 60_000), c.getInt(EMULATOR_MEMORY, 64), threads);
         positive(PORT, s.port);
         positive(IO_TIMEOUT, s.ioTimeoutMs);
         positive(CONNECT_TIMEOUT, s.connectTimeoutMs);

@@ -156,10 +156,8 @@ public final class FpgaSubstrate extends AbstractSubstrate {
             int[] bias = compiled.initialBias().clone();
             int[] clamp = compiled.initialClamp().clone();
             for (var e : compiled.biasSlots().entrySet()) {
-                float[] v = bias(e.getKey());
-                for (int i = 0; i < v.length; i++) {
-                    bias[e.getValue() + i] = Fx.q16(v[i]);
-                }
+                int[] raw = q16(bias(e.getKey()), compiled.biasExponents().get(e.getKey()));
+                System.arraycopy(raw, 0, bias, e.getValue(), raw.length);
             }
             for (var e : compiled.clampSlots().entrySet()) {
                 float[] v = clamp(e.getKey());
@@ -174,19 +172,22 @@ public final class FpgaSubstrate extends AbstractSubstrate {
     @Override
     protected void biasChanged(BiasField field, float[] values) {
         driver.quiesce();
-        driver.writeWords(biasAddr + 4L * compiled.biasSlots().get(field.name()), q16(values));
+        driver.writeWords(biasAddr + 4L * compiled.biasSlots().get(field.name()),
+                q16(values, compiled.biasExponents().get(field.name())));
     }
 
     @Override
     protected void clampChanged(String module, float[] values) {
         driver.quiesce();
-        driver.writeWords(clampAddr + 4L * compiled.clampSlots().get(module), q16(values));
+        driver.writeWords(clampAddr + 4L * compiled.clampSlots().get(module), q16(values, 0));
     }
 
-    private static int[] q16(float[] v) {
+    /** Values v 2^-e in Q15.16 (a Bias field is stored in its module's force units). */
+    private static int[] q16(float[] v, int e) {
         int[] raw = new int[v.length];
+        double scale = Math.scalb(1.0, -e);
         for (int i = 0; i < v.length; i++) {
-            raw[i] = Fx.q16(v[i]);
+            raw[i] = Fx.q16(v[i] * scale);
         }
         return raw;
     }
@@ -210,13 +211,17 @@ public final class FpgaSubstrate extends AbstractSubstrate {
         List<String> problems = new ArrayList<>();
         int[] params = new int[ImageFormat.PARAM_WORDS * p.modules().size()];
         for (ModuleSpec m : p.modules()) {
+            if (p.clampOf(m.name()) != null) {
+                continue; // clamped units are never updated: their step and noise registers stay 0
+            }
             double dt = spec.stepSize(m.name());
-            long dtRaw = Fx.dtRaw(dt);
+            // The force of a module with exponent E arrives in units of 2^E: its step register holds dt 2^E.
+            long dtRaw = Fx.dtRaw(dt * Math.scalb(1.0, compiled.exponents()[m.index()]));
             double sigma = Math.sqrt(2 * spec.temperature() * dt);
             long sigmaRaw = Fx.sigmaRaw(sigma);
             if (dtRaw > Fx.DT_MAX) {
-                problems.add("module '" + m.name() + "': step size " + dt + " exceeds the device's UQ4.28 step"
-                        + " register (< 16)");
+                problems.add("module '" + m.name() + "': step size " + dt + " (times 2^" + compiled.exponents()[m.index()]
+                        + ", the module's force exponent) exceeds the device's UQ4.28 step register (< 16)");
             } else if (dtRaw == 0) {
                 problems.add("module '" + m.name() + "': step size " + dt + " rounds to zero in UQ4.28");
             }
@@ -370,7 +375,8 @@ public final class FpgaSubstrate extends AbstractSubstrate {
                     after = "the run was aborted";
                 }
                 throw new FpgaRunTimeoutException("the device did not report a run of " + n + " steps (from step "
-                        + taken + ") finished within fpga.run-timeout-ms = " + settings.runTimeoutMs() + " ms on "
+                        + taken + ") finished, and made no progress for fpga.run-timeout-ms = "
+                        + settings.runTimeoutMs() + " ms, on "
                         + driver.transport().describe() + " (progress register: " + done + " steps); " + after
                         + "; no result was returned");
             }
@@ -385,8 +391,10 @@ public final class FpgaSubstrate extends AbstractSubstrate {
                 int unit = driver.read(DIV_UNIT);
                 long value = driver.read64(DIV_VALUE_LO);
                 ModuleSpec m = moduleOf(unit);
-                throw new DivergenceException(m.name(), unit - m.offset(), chain, step, Fx.real(value),
-                        spec.divergenceBound(), spec.stepSize(m.name()));
+                // A state register saturates at the Q15.16 range: that is the device's bound when the spec's is wider.
+                double bound = Math.min(spec.divergenceBound(), Fx.real(Fx.STATE_MAX));
+                throw new DivergenceException(m.name(), unit - m.offset(), chain, step, Fx.real(value), bound,
+                        spec.stepSize(m.name()));
             }
             if (c.aborted()) {
                 throw new FpgaException("the run was aborted on the device by another party (status "

@@ -108,4 +108,39 @@ class AgreementTest {
         System.out.printf("fpga vs %s on %s: max |diff| = %.3g%n", other(), p.summary(), worst);
         assertTrue(worst < 1e-3, "max |diff| " + worst);
     }
+
+    @Test
+    void aProgramWithWeightsBeyondTheFixedPointRangeRunsThroughForceExponents() {
+        // w = 10^6 is beyond Q15.16 (32767.99998): without force exponents the device could not hold it. The
+        // compiler gives the free modules exponents (9, 1) and the relaxed state agrees with the floating-point
+        // backend.
+        Program p = Programs.scaled();
+        RunSpec.Builder b = RunSpec.builder().steps(3000, 1000).temperature(1e-9);
+        for (int m = 0; m < p.modules().size(); m++) {
+            b.stepSize(p.modules().get(m).name(), Programs.SCALED_DT[m]);
+        }
+        RunSpec spec = b.build();
+        RunResult fpga;
+        try (FpgaSubstrate s = (FpgaSubstrate) new FpgaProvider().open(SubstrateConfig.defaults())) {
+            s.program(p);
+            assertTrue(java.util.Arrays.stream(s.compiled().exponents()).max().orElse(0) > 0);
+            fpga = s.run(spec);
+            s.setBias("hb", new float[8]);
+            RunResult again = s.run(spec);
+            assertFalse(java.util.Arrays.equals(fpga.mean(0), again.mean(0)), "a scaled bias field still acts");
+        }
+        RunResult o;
+        try (Substrate s = SubstrateRegistry.open(other(), SubstrateConfig.defaults())) {
+            s.program(p);
+            o = s.run(spec);
+        }
+        float[] a = fpga.mean(0);
+        float[] c = o.mean(0);
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - c[i]));
+        }
+        System.out.printf("fpga vs %s on the scaled program: max |diff| = %.3g%n", other(), worst);
+        assertTrue(worst < 1e-3, "max |diff| " + worst);
+    }
 }

@@ -56,8 +56,8 @@ class CompilerTest {
 
     @Test
     void whatTheDeviceCannotHoldIsRefusedWithEveryReason() {
-        Program p = Program.builder().module("a", 2).module("b", 2)
-                .onSite("a", Potential.quadratic(40_000, 0.0))
+        Program p = Program.builder().module("a", 2).module("b", 2).module("c", 1)
+                .onSite("a", Potential.quadratic(1.0, 0.0)).clamp("c", new float[] {40_000f})
                 .onSite("b", Potential.box(0.5, 1.0)).onSite("b", Potential.box(2.0, 3.0))
                 .coupling("a", "b", new DenseOperator(2, 2, new float[] {200f, 0, 0, 1}))
                 .residual("b", Activation.IDENTITY, new float[2], 1e-7, new Factor.Source("a",
@@ -65,7 +65,7 @@ class CompilerTest {
                 .build();
         UnsupportedProgramException e = assertThrows(UnsupportedProgramException.class, () -> compiler.compile(p));
         String m = e.getMessage();
-        assertTrue(m.contains("stiffness = 40000") && m.contains("Q15.16"), m);
+        assertTrue(m.contains("clamp value = 40000") && m.contains("Q15.16"), m);
         assertTrue(m.contains("walls do not intersect"), m);
         assertTrue(m.contains("weight 200.0 exceeds the device's coupling range"), m);
         assertTrue(m.contains("rounds to zero"), m);
@@ -92,6 +92,21 @@ class CompilerTest {
             UnsupportedProgramException e4 = assertThrows(UnsupportedProgramException.class,
                     () -> s.run(RunSpec.builder().steps(1, 1).stepSize(20).build()));
             assertTrue(e4.getMessage().contains("UQ4.28"), e4.getMessage());
+        }
+    }
+
+    @Test
+    void aSaturatedStateRegisterIsReportedAsDivergenceAtTheRegisterRange() {
+        Program p = Program.builder().module("m", 2).onSite("m", Potential.quadratic(1.0, 0.0)).build();
+        try (Substrate s = new FpgaProvider().open(SubstrateConfig.defaults())) {
+            s.program(p);
+            // dt = 3 > 2 / k: x <- x - 3 x = -2 x, so |x| = 2^(s+1) after step s, and 2^15 = 32768 is the first value
+            // beyond the Q15.16 register (long before the default bound 1e6): at step 14.
+            var e = assertThrows(dev.tdi.substrate.DivergenceException.class, () -> s.run(RunSpec.builder()
+                    .steps(100, 1).stepSize(3.0).temperature(0).initialState(new float[] {1, 1}).build()));
+            assertEquals("m", e.module());
+            assertEquals(14, e.step());
+            assertTrue(e.getMessage().contains("3.28e+04"), e.getMessage());
         }
     }
 

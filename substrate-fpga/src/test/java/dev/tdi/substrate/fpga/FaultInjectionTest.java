@@ -173,11 +173,36 @@ class FaultInjectionTest {
 
     @Test
     void aDeviceThatNeverReportsDoneTimesOutAndIsAborted() {
-        try (FpgaSubstrate s = open(400)) {
+        try (FpgaSubstrate s = open(800)) {
             s.program(PROGRAM);
             server.device().faults().neverDone = true;
             FpgaRunTimeoutException e = assertThrows(FpgaRunTimeoutException.class, () -> s.run(SPEC));
-            assertTrue(e.getMessage().contains("fpga.run-timeout-ms = 400") && e.getMessage().contains("aborted"),
+            assertTrue(e.getMessage().contains("fpga.run-timeout-ms = 800") && e.getMessage().contains("aborted"),
+                    e.getMessage());
+            assertSameAsClean(s.run(SPEC));
+        }
+    }
+
+    @Test
+    void aSlowRunThatKeepsProgressingIsNotTimedOut() {
+        try (FpgaSubstrate s = open(300)) {
+            s.program(PROGRAM);
+            server.device().faults().throttleMillisPer16Steps = 60; // ~750 ms per 200 steps, 2.5 x the timeout
+            long t0 = System.nanoTime();
+            assertSameAsClean(s.run(SPEC));
+            assertTrue(System.nanoTime() - t0 > 600_000_000L, "the run really was slower than the timeout");
+            server.device().faults().throttleMillisPer16Steps = 0;
+        }
+    }
+
+    @Test
+    void aRunThatCompletesFewerStepsThanAskedIsNeverReturned() {
+        try (FpgaSubstrate s = open(5000)) {
+            s.program(PROGRAM);
+            // The device (through a checksum-valid response) claims DONE after one step fewer than requested.
+            proxy.add(r -> r.op() == Wire.OP_READ32 && r.arg() == Registers.STEPS_DONE_LO, DECREMENT_VALUE, 1);
+            FpgaProtocolException e = assertThrows(FpgaProtocolException.class, () -> s.run(SPEC));
+            assertTrue(e.getMessage().contains("after 99 of 100 steps") && e.getMessage().contains("no result"),
                     e.getMessage());
             assertSameAsClean(s.run(SPEC));
         }

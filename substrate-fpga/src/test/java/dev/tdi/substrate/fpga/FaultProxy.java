@@ -25,7 +25,11 @@ import java.util.function.Predicate;
  * refuses reconnection (a cable pulled mid-run).
  */
 final class FaultProxy implements AutoCloseable {
-    enum Action { DROP_REQUEST, CORRUPT_REQUEST, DROP_RESPONSE, CORRUPT_RESPONSE, CUT }
+    enum Action {
+        DROP_REQUEST, CORRUPT_REQUEST, DROP_RESPONSE, CORRUPT_RESPONSE, CUT,
+        /** A well-formed response whose READ32 value is one less (a device that lies, with a valid checksum). */
+        DECREMENT_VALUE
+    }
 
     /** A request as the proxy sees it. */
     record Request(int op, int seq, long arg, int length) {
@@ -137,7 +141,7 @@ final class FaultProxy implements AutoCloseable {
                 if (act == Action.CORRUPT_REQUEST) {
                     f[f.length - 6] ^= 0x10; // a payload or header byte; the CRC no longer matches
                 }
-                if (act == Action.DROP_RESPONSE || act == Action.CORRUPT_RESPONSE) {
+                if (act == Action.DROP_RESPONSE || act == Action.CORRUPT_RESPONSE || act == Action.DECREMENT_VALUE) {
                     pending.put(r.seq(), act);
                 }
                 out.write(f);
@@ -161,6 +165,11 @@ final class FaultProxy implements AutoCloseable {
                 }
                 if (act == Action.CORRUPT_RESPONSE) {
                     f[f.length - 5] ^= 0x01;
+                }
+                if (act == Action.DECREMENT_VALUE) {
+                    ByteBuffer b = ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN);
+                    f = Wire.encode(b.getInt(0), f[5] & 0xFF, seq, b.getLong(16), b.getLong(24) - 1, f, Wire.HEADER,
+                            b.getInt(12));
                 }
                 out.write(f);
                 out.flush();

@@ -9,6 +9,7 @@ import dev.tdi.substrate.fpga.device.Datapath;
 import dev.tdi.substrate.fpga.device.Fx;
 import dev.tdi.substrate.fpga.device.LoadedProgram;
 import dev.tdi.substrate.fpga.device.Registers;
+import dev.tdi.substrate.program.Program;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -27,29 +28,33 @@ import org.junit.jupiter.api.Test;
  * operator kind and the run inputs; golden/everything.expected holds what the golden model computed. The emulator
  * must reproduce it bit for bit, on one lane and on several.
  * <p>
+ * A second vector, golden/scaled.vec, has weights far beyond 2^11, so its modules carry force exponents.
  * To regenerate after a deliberate format change: run with {@code -Dgolden.write=src/test/resources/golden} and
- * then {@code python3 src/test/python/golden_model.py everything.vec everything.expected} in that folder.
+ * then {@code python3 src/test/python/golden_model.py NAME.vec NAME.expected} in that folder for each NAME.
  */
 class GoldenModelTest {
 
-    static Map<String, long[]> vector() {
-        CompiledProgram c = new FpgaCompiler("fpga").compile(Programs.everything());
+    static final String[] VECTORS = {"everything", "scaled"};
+
+    static Map<String, long[]> vector(String name) {
+        Program program = name.equals("everything") ? Programs.everything() : Programs.scaled();
+        CompiledProgram c = new FpgaCompiler("fpga").compile(program);
         Map<String, long[]> v = new LinkedHashMap<>();
         v.put("image", longs(c.image()));
         v.put("bias", longs(c.initialBias()));
         v.put("clamp", longs(c.initialClamp()));
-        int modules = Programs.everything().modules().size();
+        int modules = program.modules().size();
         long[] params = new long[2 * modules];
         for (int m = 0; m < modules; m++) {
-            double dt = 0.02 + 0.01 * m;
-            params[2 * m] = (int) Fx.dtRaw(dt);
+            double dt = name.equals("everything") ? 0.02 + 0.01 * m : Programs.SCALED_DT[m];
+            params[2 * m] = (int) Fx.dtRaw(dt * Math.scalb(1.0, c.exponents()[m]));
             params[2 * m + 1] = (int) Fx.sigmaRaw(Math.sqrt(2 * 0.3 * dt));
         }
         v.put("params", params);
         int chains = 2;
         long[] keys = new long[chains];
         Random r = new Random(5);
-        int units = Programs.everything().units();
+        int units = program.units();
         for (int ch = 0; ch < chains; ch++) {
             keys[ch] = ChainSeeds.of(42, ch);
             long[] x = new long[units];
@@ -68,17 +73,25 @@ class GoldenModelTest {
 
     @Test
     void emulatorMatchesTheIndependentGoldenModelBitForBit() throws Exception {
-        Map<String, long[]> v = vector();
+        for (String name : VECTORS) {
+            check(name);
+        }
+    }
+
+    private void check(String name) throws Exception {
+        Map<String, long[]> v = vector(name);
         String dir = System.getProperty("golden.write");
         if (dir != null) {
-            write(Path.of(dir, "everything.vec"), v);
+            write(Path.of(dir, name + ".vec"), v);
+            return;
         }
-        Map<String, long[]> stored = read("/golden/everything.vec");
+        Map<String, long[]> stored = read("/golden/" + name + ".vec");
         for (String k : v.keySet()) {
-            assertArrayEquals(stored.get(k), v.get(k), "committed golden input '" + k + "' differs from what the"
-                    + " compiler produces now: the image format or quantisation changed; regenerate (see Javadoc)");
+            assertArrayEquals(stored.get(k), v.get(k), name + ": committed golden input '" + k + "' differs from"
+                    + " what the compiler produces now: the image format or quantisation changed; regenerate (see"
+                    + " Javadoc)");
         }
-        Map<String, long[]> expected = read("/golden/everything.expected");
+        Map<String, long[]> expected = read("/golden/" + name + ".expected");
         for (int lanes : new int[] {1, 2}) {
             ExecutorService pool = lanes == 1 ? null : Executors.newFixedThreadPool(lanes);
             try {
@@ -101,10 +114,10 @@ class GoldenModelTest {
                         (int) v.get("flags")[0], (int) v.get("divBound")[0]), pool, () -> false);
                 assertFalse(o.diverged());
                 assertEquals(v.get("steps")[0], o.stepsDone());
-                assertEquals(expected.get("satInternal")[0], o.satInternal());
+                assertEquals(expected.get("satInternal")[0], o.satInternal(), name);
                 for (int c = 0; c < chains; c++) {
-                    assertArrayEquals(expected.get("state" + c), longs(states[c]), "final state, chain " + c);
-                    assertArrayEquals(expected.get("acc" + c), acc[c], "accumulators, chain " + c);
+                    assertArrayEquals(expected.get("state" + c), longs(states[c]), name + ": final state, chain " + c);
+                    assertArrayEquals(expected.get("acc" + c), acc[c], name + ": accumulators, chain " + c);
                 }
             } finally {
                 if (pool != null) {
@@ -115,8 +128,12 @@ class GoldenModelTest {
     }
 
     @Test
-    void theGoldenRunExercisesNoiseWallsAndRelu() throws Exception {
-        Map<String, long[]> v = vector();
+    void theGoldenRunsExerciseNoiseWallsReluAndForceExponents() throws Exception {
+        int[] e = new FpgaCompiler("fpga").compile(Programs.scaled()).exponents();
+        assertArrayEquals(new int[] {0, 9, 1}, e, "clamped: 0; 10^6 -> 2^19 -> E 9; 3000 -> 2^11 -> E 1");
+        Map<String, long[]> scaled = read("/golden/scaled.expected");
+        assertNotEquals(0, scaled.get("state0")[6], "the scaled program's units moved");
+        Map<String, long[]> v = vector("everything");
         Map<String, long[]> expected = read("/golden/everything.expected");
         // Not a trivial vector: states moved, relu units sit at the wall, box units stay within their walls.
         long moved = 0;

@@ -94,4 +94,26 @@ final class Programs {
                 new Factor.Source("u1", new Conv2dOperator(16, 28, 28, 1, 3, 3, 1, 1, random(r, 144, 0.1))));
         return b.build();
     }
+
+    /**
+     * Weights far beyond 2^11 (a residual of weight 10^6, beyond Q15.16 itself, and a stiffness of 3000), so
+     * modules get force exponents; a coupling between two modules of different exponents and a Bias on a scaled
+     * module. Stable step sizes are about 0.5 / weight: {@link #SCALED_DT}.
+     */
+    static Program scaled() {
+        Random r = new Random(31);
+        return Program.builder().module("in", 6).module("h", 8).module("out", 4)
+                .clamp("in", random(r, 6, 1.0))
+                .residual("h", Activation.RELU, random(r, 8, 0.2), 1e6,
+                        new Factor.Source("in", new DenseOperator(8, 6, random(r, 48, 0.5))))
+                .residual("out", Activation.IDENTITY, random(r, 4, 0.2), 1.0,
+                        new Factor.Source("h", new DenseOperator(4, 8, random(r, 32, 0.5))))
+                .onSite("out", Potential.quadratic(3000.0, 0.1))
+                .coupling("h", "out", new DenseOperator(8, 4, random(r, 32, 2.0)))
+                .bias("hb", "h", random(r, 8, 3.0))
+                .build();
+    }
+
+    /** Per-module step sizes for {@link #scaled()}, in module order (the clamped input's is unused). */
+    static final double[] SCALED_DT = {0.1, 0.5 / 1e6, 0.5 / 3000};
 }

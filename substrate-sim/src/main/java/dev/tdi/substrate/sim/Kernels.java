@@ -33,8 +33,26 @@ interface Kernels {
     void axpy4(float a0, float a1, float a2, float a3, float[] x, int x0, int x1, int x2, int x3, float[] y,
                int yo, int n);
 
-    /** sum_{k in [from, to)} val[k] x[xo + idx[k]]. */
+    /**
+     * sum_{k in [from, to)} val[k] x[xo + idx[k]], in the fixed order of four partial sums (k - from = j mod 4 into
+     * sum j, the tail into sum 0) combined as (s0 + s1) + (s2 + s3).
+     */
     float gatherDot(float[] val, int[] idx, int from, int to, float[] x, int xo);
+
+    /**
+     * {@link #gatherDot} for {@code chains} chains at once from a unit-major copy of the source
+     * ({@code xt[unit * chains + c]}), SIMD across chains, out[c] = the sum of chain c in the same order.
+     */
+    void gatherDotChains(float[] val, int[] idx, int from, int to, float[] xt, int chains, float[] out);
+
+    /**
+     * One output row of a stride-1 convolution on a zero-padded input: for b &lt; yw,
+     * y[yo + b] += alpha sum_{i, ky, kx} w[wo + (i kh + ky) kw + kx] xp[i plane + (row + ky) pw + kx + b],
+     * summed over (i, ky, kx) in that order from zero. {@code xp} must extend at least 4 vector lengths past the
+     * last element read.
+     */
+    void convRow(float[] w, int wo, int ni, int kh, int kw, float[] xp, int plane, int pw, int row, float[] y, int yo,
+                 int yw, float alpha);
 
     /** g[go + i] = k x[xo + i] + c. */
     void affine(float[] x, int xo, float[] g, int go, int n, float k, float c);

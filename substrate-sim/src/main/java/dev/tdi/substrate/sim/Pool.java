@@ -1,10 +1,10 @@
 package dev.tdi.substrate.sim;
 
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
@@ -32,7 +32,12 @@ final class Pool implements AutoCloseable {
         return threads;
     }
 
-    /** Runs {@code body} for task 0 .. tasks - 1; {@code work} (flops or bytes) decides whether to go parallel. */
+    /**
+     * Runs {@code body} for task 0 .. tasks - 1; {@code work} (flops or bytes) decides whether to go parallel. The
+     * caller works too and waits only for tasks that helpers actually took: a helper that has not been scheduled
+     * yet (a busy machine) finds nothing left and costs nothing, so a loaded machine degrades to one thread rather
+     * than to a scheduler time slice per phase.
+     */
     void run(int tasks, long work, IntConsumer body) {
         if (executor == null || tasks <= 1 || work < MIN_PARALLEL_WORK) {
             for (int i = 0; i < tasks; i++) {
@@ -41,35 +46,34 @@ final class Pool implements AutoCloseable {
             return;
         }
         AtomicInteger next = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread caller = Thread.currentThread();
         Runnable loop = () -> {
-            try {
-                int i;
-                while ((i = next.getAndIncrement()) < tasks) {
+            int i;
+            while ((i = next.getAndIncrement()) < tasks) {
+                try {
                     body.accept(i);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
                 }
-            } catch (Throwable t) {
-                failure.compareAndSet(null, t);
-                next.set(tasks);
+                if (done.incrementAndGet() == tasks && Thread.currentThread() != caller) {
+                    LockSupport.unpark(caller);
+                }
             }
         };
         int helpers = Math.min(threads - 1, tasks - 1);
-        CountDownLatch done = new CountDownLatch(helpers);
         for (int h = 0; h < helpers; h++) {
-            executor.execute(() -> {
-                try {
-                    loop.run();
-                } finally {
-                    done.countDown();
-                }
-            });
+            executor.execute(loop);
         }
         loop.run();
-        try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for simulator workers", e);
+        int spins = 0;
+        while (done.get() < tasks) {
+            if (++spins < 2000) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(this, 20_000);
+            }
         }
         Throwable t = failure.get();
         if (t instanceof RuntimeException re) {

@@ -73,11 +73,54 @@ final class ScalarKernels implements Kernels {
 
     @Override
     public float gatherDot(float[] val, int[] idx, int from, int to, float[] x, int xo) {
-        float s = 0;
-        for (int k = from; k < to; k++) {
-            s = Math.fma(val[k], x[xo + idx[k]], s);
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int k = from;
+        for (; k + 4 <= to; k += 4) {
+            s0 = Math.fma(val[k], x[xo + idx[k]], s0);
+            s1 = Math.fma(val[k + 1], x[xo + idx[k + 1]], s1);
+            s2 = Math.fma(val[k + 2], x[xo + idx[k + 2]], s2);
+            s3 = Math.fma(val[k + 3], x[xo + idx[k + 3]], s3);
         }
-        return s;
+        for (; k < to; k++) {
+            s0 = Math.fma(val[k], x[xo + idx[k]], s0);
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    @Override
+    public void gatherDotChains(float[] val, int[] idx, int from, int to, float[] xt, int chains, float[] out) {
+        for (int c = 0; c < chains; c++) {
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            int k = from;
+            for (; k + 4 <= to; k += 4) {
+                s0 = Math.fma(val[k], xt[idx[k] * chains + c], s0);
+                s1 = Math.fma(val[k + 1], xt[idx[k + 1] * chains + c], s1);
+                s2 = Math.fma(val[k + 2], xt[idx[k + 2] * chains + c], s2);
+                s3 = Math.fma(val[k + 3], xt[idx[k + 3] * chains + c], s3);
+            }
+            for (; k < to; k++) {
+                s0 = Math.fma(val[k], xt[idx[k] * chains + c], s0);
+            }
+            out[c] = (s0 + s1) + (s2 + s3);
+        }
+    }
+
+    @Override
+    public void convRow(float[] w, int wo, int ni, int kh, int kw, float[] xp, int plane, int pw, int row, float[] y,
+                        int yo, int yw, float alpha) {
+        for (int b = 0; b < yw; b++) {
+            float acc = 0;
+            for (int i = 0; i < ni; i++) {
+                for (int ky = 0; ky < kh; ky++) {
+                    int base = i * plane + (row + ky) * pw + b;
+                    int wb = wo + (i * kh + ky) * kw;
+                    for (int kx = 0; kx < kw; kx++) {
+                        acc = Math.fma(w[wb + kx], xp[base + kx], acc);
+                    }
+                }
+            }
+            y[yo + b] = Math.fma(alpha, acc, y[yo + b]);
+        }
     }
 
     @Override

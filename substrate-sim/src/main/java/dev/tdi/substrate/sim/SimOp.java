@@ -51,6 +51,16 @@ abstract class SimOp {
         };
     }
 
+    /** Per-chain scratch an application needs (padded inputs of stride-1 convolutions, unit-major sparse sources). */
+    static long estimateBytesPerChain(Operator op) {
+        return switch (op) {
+            case Conv2dOperator c -> 8L * ((long) c.rows() + c.cols()) + 4096;
+            case ConvTranspose2dOperator c -> 8L * ((long) c.rows() + c.cols()) + 4096;
+            case SparseOperator sp -> 4L * Math.max(sp.rows(), sp.cols());
+            default -> 0;
+        };
+    }
+
     /** Lays {@code op} out for the simulator. */
     static SimOp compile(Operator op, boolean transpose) {
         return switch (op) {
@@ -132,7 +142,10 @@ abstract class SimOp {
 
     // ----------------------------------------------------------------------------------------------- sparse
 
-    /** CSR rows with SIMD gathers; W^T x runs on a transposed copy (CSC), so both directions are row sweeps. */
+    /**
+     * CSR rows; from {@link #INTERLEAVE} chains on, a unit-major copy of the source makes each row's sums SIMD across
+     * chains (every row's weights read once for the batch). W^T x runs on a transposed copy (CSC).
+     */
     static final class Sparse extends SimOp {
         private static final int ROWS_PER_TASK = 256;
         private final int[] ptr, idx, tPtr, tIdx;
@@ -168,10 +181,38 @@ abstract class SimOp {
             }
         }
 
+        /** From this many chains on, a unit-major copy of the source makes the rows SIMD across chains. */
+        static final int INTERLEAVE = 4;
+
         private static void sweep(Kernels k, Pool pool, int n, int[] ptr, int[] idx, float[] val, float[][] x, int xo,
-                                  float[][] y, int yo, float alpha) {
+                                  int xn, float[][] y, int yo, float alpha) {
             int chains = x.length;
             int tasks = (n + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+            if (chains >= INTERLEAVE) {
+                float[] xt = new float[xn * chains];
+                pool.run((xn + 4095) / 4096, (long) xn * chains, t -> {
+                    int u1 = Math.min(xn, (t + 1) * 4096);
+                    for (int u = t * 4096; u < u1; u++) {
+                        for (int c = 0; c < chains; c++) {
+                            xt[u * chains + c] = x[c][xo + u];
+                        }
+                    }
+                });
+                pool.run(tasks, 2L * val.length * chains, t -> {
+                    int r0 = t * ROWS_PER_TASK, r1 = Math.min(n, r0 + ROWS_PER_TASK);
+                    float[] out = new float[chains];
+                    for (int r = r0; r < r1; r++) {
+                        if (ptr[r] == ptr[r + 1]) {
+                            continue;
+                        }
+                        k.gatherDotChains(val, idx, ptr[r], ptr[r + 1], xt, chains, out);
+                        for (int c = 0; c < chains; c++) {
+                            y[c][yo + r] += alpha * out[c];
+                        }
+                    }
+                });
+                return;
+            }
             pool.run(tasks, 2L * val.length * chains, t -> {
                 int r0 = t * ROWS_PER_TASK, r1 = Math.min(n, r0 + ROWS_PER_TASK);
                 for (int r = r0; r < r1; r++) {
@@ -188,7 +229,7 @@ abstract class SimOp {
 
         @Override
         void apply(Kernels k, Pool pool, float[][] x, int xo, float[][] y, int yo, float alpha) {
-            sweep(k, pool, rows, ptr, idx, val, x, xo, y, yo, alpha);
+            sweep(k, pool, rows, ptr, idx, val, x, xo, cols, y, yo, alpha);
         }
 
         @Override
@@ -196,7 +237,7 @@ abstract class SimOp {
             if (tPtr == null) {
                 throw new IllegalStateException("sparse operator compiled without its transpose");
             }
-            sweep(k, pool, cols, tPtr, tIdx, tVal, x, xo, y, yo, alpha);
+            sweep(k, pool, cols, tPtr, tIdx, tVal, x, xo, rows, y, yo, alpha);
         }
 
         @Override
@@ -215,10 +256,46 @@ abstract class SimOp {
      * gather, y[o, a, b] += w[o, i, ky, kx] x[i, a s - p + ky, b s - p + kx]; and scatter,
      * y[o, a s - p + ky, b s - p + kx] += w[o, i, ky, kx] x[i, a, b]. Stride 1 runs as SIMD row axpys.
      */
-    record ConvPlan(boolean scatter, int no, int ni, int kh, int kw, int s, int p, int xh, int xw, int yh, int yw,
-                    float[] w) {
+    interface ConvDirection {
+        void run(Kernels k, Pool pool, float[][] x, int xo, float[][] y, int yo, float alpha, long macs);
 
-        void run(Kernels k, Pool pool, float[][] x, int xo, float[][] y, int yo, float alpha, long macs) {
+        int weights();
+    }
+
+    record ConvPlan(boolean scatter, int no, int ni, int kh, int kw, int s, int p, int xh, int xw, int yh, int yw,
+                    float[] w) implements ConvDirection {
+
+        @Override
+        public int weights() {
+            return w.length;
+        }
+
+        /** The fast form of this plan where there is one: stride 1, as a gather over a zero-padded input. */
+        ConvDirection fast() {
+            if (s != 1) {
+                return this;
+            }
+            if (!scatter) {
+                return new PaddedGather(no, ni, kh, kw, p, p, xh, xw, yh, yw, w);
+            }
+            if (p > kh - 1 || p > kw - 1) {
+                return this;
+            }
+            // y[o, a - p + ky, b - p + kx] += w x[i, a, b]  ==  y[o, r, c] += w~ x[i, r - p~h + ky', c - p~w + kx']
+            // with the kernel flipped (ky' = kh - 1 - ky) and padding p~ = k - 1 - p
+            float[] f = new float[w.length];
+            for (int q = 0; q < no * ni; q++) {
+                for (int ky = 0; ky < kh; ky++) {
+                    for (int kx = 0; kx < kw; kx++) {
+                        f[(q * kh + ky) * kw + kx] = w[(q * kh + kh - 1 - ky) * kw + kw - 1 - kx];
+                    }
+                }
+            }
+            return new PaddedGather(no, ni, kh, kw, kh - 1 - p, kw - 1 - p, xh, xw, yh, yw, f);
+        }
+
+        @Override
+        public void run(Kernels k, Pool pool, float[][] x, int xo, float[][] y, int yo, float alpha, long macs) {
             int chains = x.length;
             pool.run(no, 2L * macs * chains, o -> {
                 for (int c = 0; c < chains; c++) {
@@ -290,15 +367,73 @@ abstract class SimOp {
         }
     }
 
+    /**
+     * A stride-1 gather over a zero-padded copy of the input, so every tap of an output row is a contiguous SIMD
+     * load and the row's sum stays in registers ({@link Kernels#convRow}).
+     */
+    static final class PaddedGather implements ConvDirection {
+        private final int no, ni, kh, kw, ph, pw, xh, xw, yh, yw, rows, cols;
+        private final float[] w;
+        private float[][] padded = new float[0][];
+
+        PaddedGather(int no, int ni, int kh, int kw, int ph, int pw, int xh, int xw, int yh, int yw, float[] w) {
+            this.no = no;
+            this.ni = ni;
+            this.kh = kh;
+            this.kw = kw;
+            this.ph = ph;
+            this.pw = pw;
+            this.xh = xh;
+            this.xw = xw;
+            this.yh = yh;
+            this.yw = yw;
+            this.w = w;
+            this.rows = Math.max(xh + ph, yh + kh - 1);
+            this.cols = Math.max(xw + pw, yw + kw - 1);
+        }
+
+        @Override
+        public int weights() {
+            return w.length;
+        }
+
+        @Override
+        public void run(Kernels k, Pool pool, float[][] x, int xo, float[][] y, int yo, float alpha, long macs) {
+            int chains = x.length;
+            int plane = rows * cols;
+            int size = ni * plane + 4 * 64 + kw;
+            if (padded.length != chains || padded[0].length != size) {
+                padded = new float[chains][size];
+            }
+            float[][] xp = padded;
+            pool.run(chains, (long) chains * ni * plane, c -> {
+                float[] p = xp[c];
+                for (int i = 0; i < ni; i++) {
+                    for (int r = 0; r < xh; r++) {
+                        System.arraycopy(x[c], xo + (i * xh + r) * xw, p, i * plane + (r + ph) * cols + pw, xw);
+                    }
+                }
+            });
+            int kk = ni * kh * kw;
+            pool.run(no, 2L * macs * chains, o -> {
+                for (int c = 0; c < chains; c++) {
+                    for (int a = 0; a < yh; a++) {
+                        k.convRow(w, o * kk, ni, kh, kw, xp[c], plane, cols, a, y[c], yo + (o * yh + a) * yw, yw, alpha);
+                    }
+                }
+            });
+        }
+    }
+
     /** A convolution or transposed convolution as two {@link ConvPlan}s. */
     static final class Conv extends SimOp {
-        private final ConvPlan forward, backward;
+        private final ConvDirection forward, backward;
         private final long macs;
 
         private Conv(int rows, int cols, ConvPlan forward, ConvPlan backward, long macs) {
             super(rows, cols);
-            this.forward = forward;
-            this.backward = backward;
+            this.forward = forward.fast();
+            this.backward = backward.fast();
             this.macs = macs;
         }
 
@@ -345,7 +480,7 @@ abstract class SimOp {
             backward.run(k, pool, x, xo, y, yo, alpha, macs);
         }
 
-        @Override long heapBytes() { return 4L * (forward.w().length + backward.w().length); }
+        @Override long heapBytes() { return 4L * (forward.weights() + backward.weights()); }
         @Override long macs() { return macs; }
         @Override long bytes(int chains) { return 4L * chains * (cols + 2L * rows); }
     }

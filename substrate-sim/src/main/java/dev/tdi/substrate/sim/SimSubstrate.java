@@ -57,25 +57,29 @@ public final class SimSubstrate extends AbstractSubstrate {
 
     /**
      * The heap a program needs on this backend for a run of {@code chains} chains: its operator layouts, plus per
-     * chain the state, gradient, residual pre-activations, window sums (double) and read-outs. Arrays the caller's
+     * chain the state, gradient, residual pre-activations, convolution scratch, window sums (double) and read-outs.
+     * Arrays the caller's
      * {@link Program} already holds are not counted.
      */
     public static long estimateBytes(Program program, int chains, boolean convergence) {
         long ops = 0;
         long residualUnits = 0;
+        long scratch = 0;
         for (Factor f : program.factors()) {
             if (f instanceof Factor.Coupling c) {
                 ops += SimOp.estimateBytes(c.w(), !c.isSelf());
+                scratch += SimOp.estimateBytesPerChain(c.w());
             } else if (f instanceof Factor.Residual r) {
                 residualUnits += program.module(r.target()).size();
                 for (Factor.Source s : r.sources()) {
                     ops += SimOp.estimateBytes(s.w(), true);
+                    scratch += SimOp.estimateBytesPerChain(s.w());
                 }
             }
         }
         long n = program.units();
         // x, g (4 + 4), sums (8), previous block (8, convergence only), final + mean read-outs (4 + 4)
-        long perChain = n * (4 + 4 + 8 + 4 + 4 + (convergence ? 8 : 0)) + 4 * residualUnits;
+        long perChain = n * (4 + 4 + 8 + 4 + 4 + (convergence ? 8 : 0)) + 4 * residualUnits + scratch;
         return ops + perChain * chains;
     }
 

@@ -75,6 +75,33 @@ class KernelsTest {
     }
 
     @Test
+    void sparseRowsGiveTheSameBitsForOneChainOrMany() {
+        int n = 23, cols = 50;
+        float[] val = r(n);
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = rnd.nextInt(cols);
+        }
+        for (int chains : new int[] {1, 3, 8, 16, 21}) {
+            float[][] x = new float[chains][];
+            float[] xt = new float[cols * chains];
+            for (int c = 0; c < chains; c++) {
+                x[c] = r(cols);
+                for (int u = 0; u < cols; u++) {
+                    xt[u * chains + c] = x[c][u];
+                }
+            }
+            float[] out = new float[chains], outS = new float[chains];
+            v.gatherDotChains(val, idx, 1, n, xt, chains, out);
+            s.gatherDotChains(val, idx, 1, n, xt, chains, outS);
+            for (int c = 0; c < chains; c++) {
+                assertEquals(v.gatherDot(val, idx, 1, n, x[c], 0), out[c], 0.0, "chains " + chains);
+                assertEquals(out[c], outS[c], 0.0, "scalar, chains " + chains);
+            }
+        }
+    }
+
+    @Test
     void updateReflectsLikeTheScalarPathAndFindsTheFirstBadUnit() {
         int n = 53;
         float[] x = r(n), g = r(n), z = r(n);
@@ -95,6 +122,18 @@ class KernelsTest {
         big[37] = 0;
         big[21] = Float.NaN;
         assertEquals(21, v.update(big, 0, new float[40], 0, null, 40, 0.1f, 0, false, 0, 0, 1e6f));
+    }
+
+    @Test
+    void convRowMatchesScalarBitForBit() {
+        for (int yw : new int[] {3, 16, 45, 70}) {
+            int ni = 2, kh = 3, kw = 3, pw = yw + 2, plane = 5 * pw;
+            float[] w = r(ni * kh * kw + 4), xp = r(ni * plane + 300), y1 = r(yw + 9), y2 = y1.clone();
+            v.convRow(w, 2, ni, kh, kw, xp, plane, pw, 1, y1, 4, yw, -0.7f);
+            s.convRow(w, 2, ni, kh, kw, xp, plane, pw, 1, y2, 4, yw, -0.7f);
+            assertArrayEquals(y2, y1, "yw=" + yw);
+            assertEquals(y2[4 + yw], y1[4 + yw], 0.0, "no write past the row");
+        }
     }
 
     @Test

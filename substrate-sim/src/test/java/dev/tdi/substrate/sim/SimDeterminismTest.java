@@ -59,11 +59,14 @@ class SimDeterminismTest {
 
     @Test
     void aChainDependsOnlyOnSeedAndIndex() {
-        Program p = TestPrograms.everything(OperatorKind.DENSE, 0, 4);
-        RunSpec spec = RunSpec.builder().steps(30, 10).stepSize(0.05).temperature(0.5).seed(9).build();
-        RunResult few = run(p, spec.toBuilder().chains(2).build());
-        RunResult many = run(p, spec.toBuilder().chains(9).build());
-        assertArrayEquals(few.finalState(1), many.finalState(1), "chain 1 of 2 and of 9");
+        // 2 and 9 chains take different kernels (dense 4x4 blocks, sparse unit-major SIMD across chains from 4 on)
+        for (OperatorKind kind : new OperatorKind[] {OperatorKind.DENSE, OperatorKind.SPARSE}) {
+            Program p = TestPrograms.everything(kind, 0, 4);
+            RunSpec spec = RunSpec.builder().steps(30, 10).stepSize(0.05).temperature(0.5).seed(9).build();
+            RunResult few = run(p, spec.toBuilder().chains(2).build());
+            RunResult many = run(p, spec.toBuilder().chains(9).build());
+            assertArrayEquals(few.finalState(1), many.finalState(1), kind + ": chain 1 of 2 and of 9");
+        }
     }
 
     @Test

@@ -60,6 +60,8 @@ public final class FpgaCompiler {
         final Map<String, Integer> biasSlots = new LinkedHashMap<>();
         final Map<String, Integer> clampSlots = new LinkedHashMap<>();
         final double[] accBound;
+        final Map<String, Integer> biasExponents = new LinkedHashMap<>();
+        int[] exponents;
         int nOps;
         int nRes;
         int nCpl;
@@ -80,6 +82,7 @@ public final class FpgaCompiler {
             Arrays.fill(lo, Double.NEGATIVE_INFINITY);
             Arrays.fill(hi, Double.POSITIVE_INFINITY);
             List<Factor> factors = program.factors();
+            exponents = exponents(program);
             for (int i = 0; i < factors.size(); i++) {
                 Factor f = factors.get(i);
                 String where = "factor #" + i + " " + f.describe();
@@ -91,21 +94,21 @@ public final class FpgaCompiler {
                             case Potential.Quadratic q -> {
                                 k[m] += q.stiffness();
                                 kmu[m] += q.stiffness() * q.center();
-                                meterQ16(meter, q.stiffness());
-                                meterQ16(meter, q.center());
+                                meterQ16(meter, q.stiffness(), exponents[m]);
+                                meterQ16(meter, q.center(), exponents[m]);
                             }
                             case Potential.Rectified r -> {
                                 k[m] += r.stiffness();
                                 kmu[m] += r.stiffness() * r.center();
                                 lo[m] = Math.max(lo[m], 0);
-                                meterQ16(meter, r.stiffness());
-                                meterQ16(meter, r.center());
+                                meterQ16(meter, r.stiffness(), exponents[m]);
+                                meterQ16(meter, r.center(), exponents[m]);
                             }
                             case Potential.Box b -> {
                                 lo[m] = Math.max(lo[m], b.lo());
                                 hi[m] = Math.min(hi[m], b.hi());
-                                meterQ16(meter, b.lo());
-                                meterQ16(meter, b.hi());
+                                meterQ16(meter, b.lo(), 0);
+                                meterQ16(meter, b.hi(), 0);
                             }
                         }
                         errors.add(meter.done());
@@ -118,9 +121,12 @@ public final class FpgaCompiler {
                         couplings.add(a, b, op, c.isSelf() ? 1 : 0);
                         nCpl++;
                         double[] l1 = l1(c.w());
-                        accBound[a] += l1[0] * X_MAX;
+                        if (Math.max(l1[0], l1[1]) * X_MAX > ACCUMULATOR_LIMIT) {
+                            problems.add(where + ": the coupling's accumulator could overflow 64 bits");
+                        }
+                        accBound[a] += l1[0] * X_MAX / Math.scalb(1.0, exponents[a]);
                         if (!c.isSelf()) {
-                            accBound[b] += l1[1] * X_MAX;
+                            accBound[b] += l1[1] * X_MAX / Math.scalb(1.0, exponents[b]);
                         }
                         errors.add(meter.done());
                     }
@@ -129,8 +135,9 @@ public final class FpgaCompiler {
                         QuantisationReport.Meter meter = new QuantisationReport.Meter(i, f.describe(), Q15_16);
                         int base = biasInit.size();
                         biasSlots.put(b.field(), base);
+                        biasExponents.put(b.field(), exponents[m]);
                         for (float v : b.h()) {
-                            biasInit.add(q16(where, "h", v, meter));
+                            biasInit.add(q16(where, "h", v, exponents[m], meter));
                         }
                         biases.add(m, base);
                         nBias++;
@@ -142,7 +149,7 @@ public final class FpgaCompiler {
                         QuantisationReport.Meter meter = new QuantisationReport.Meter(i, f.describe(), Q15_16);
                         clampSlots.put(c.module(), clampInit.size());
                         for (float v : c.values()) {
-                            clampInit.add(q16(where, "clamp value", v, meter));
+                            clampInit.add(q16(where, "clamp value", v, 0, meter));
                         }
                         errors.add(meter.done());
                     }
@@ -171,13 +178,14 @@ public final class FpgaCompiler {
                     flags |= MF_HI_WALL;
                     hiRaw = Fx.q16(hi[i]);
                 }
-                requireQ16(where + ": total on-site stiffness", k[i]);
-                requireQ16(where + ": total stiffness x center", kmu[i]);
-                int kRaw = Fx.q16(k[i]);
-                int kmuRaw = Fx.q16(kmu[i]);
+                double scale = Math.scalb(1.0, -exponents[i]);
+                requireQ16(where + ": total on-site stiffness", k[i] * scale);
+                requireQ16(where + ": total stiffness x center", kmu[i] * scale);
+                int kRaw = Fx.q16(k[i] * scale);
+                int kmuRaw = Fx.q16(kmu[i] * scale);
                 accBound[i] += Math.abs((double) kRaw) * X_MAX + Math.abs((double) kmuRaw) * 0x1p16;
                 modTable.add(m.offset(), m.size(), flags, loRaw, hiRaw, clampBase == null ? 0 : clampBase, kRaw,
-                        kmuRaw);
+                        kmuRaw, exponents[i]);
             }
             for (ModuleSpec m : mods) {
                 if (accBound[m.index()] > ACCUMULATOR_LIMIT) {
@@ -244,10 +252,11 @@ public final class FpgaCompiler {
                     residualUnits += program.module(r.target()).size();
                 }
             }
-            CompiledProgram partial = new CompiledProgram(img, biasSlots, clampSlots, biasInit.toArray(),
-                    clampInit.toArray(), new QuantisationReport(errors), weights.size(), macs, null);
-            return new CompiledProgram(img, biasSlots, clampSlots, partial.initialBias(), partial.initialClamp(),
-                    partial.report(), weights.size(), macs,
+            CompiledProgram partial = new CompiledProgram(img, biasSlots, biasExponents, clampSlots,
+                    biasInit.toArray(), clampInit.toArray(), exponents, new QuantisationReport(errors), weights.size(),
+                    macs, null);
+            return new CompiledProgram(img, biasSlots, biasExponents, clampSlots, partial.initialBias(),
+                    partial.initialClamp(), exponents, partial.report(), weights.size(), macs,
                     ResourceEstimate.of(partial, program.units(), residualUnits, index.size()));
         }
 
@@ -258,25 +267,43 @@ public final class FpgaCompiler {
             int base = biasInit.size();
             biasSlots.put(r.field(), base);
             for (float v : r.h()) {
-                biasInit.add(q16(where, "h", v, meter));
+                biasInit.add(q16(where, "h", v, 0, meter));
             }
-            requireQ16(where + ": weight w", r.weight());
-            int wRaw = Fx.q16(r.weight());
+            biasExponents.put(r.field(), 0);
+            double wt = r.weight() * Math.scalb(1.0, -exponents[t]);
+            if (wt > Fx.real(Fx.STATE_MAX)) {
+                problems.add(where + ": weight w = " + r.weight() + " exceeds the device's range (Q15.16 after the"
+                        + " target's force exponent " + exponents[t] + ")");
+            }
+            int wRaw = Fx.q16(wt);
             if (wRaw <= 0) {
                 problems.add(where + ": weight w = " + r.weight() + " rounds to zero in Q15.16 (smallest "
                         + Fx.real(1) + ")");
             }
-            meter.add(r.weight(), Fx.real(wRaw), Fx.real(Fx.STATE_MAX));
-            int[] pairs = new int[2 * r.sources().size()];
+            meter.add(r.weight(), Fx.real(wRaw) * Math.scalb(1.0, exponents[t]), Double.POSITIVE_INFINITY);
+            int[] triples = new int[3 * r.sources().size()];
             double preact = X_MAX * 0x1p16;
             for (int s = 0; s < r.sources().size(); s++) {
                 Factor.Source src = r.sources().get(s);
                 int sm = program.module(src.module()).index();
-                pairs[2 * s] = sm;
-                pairs[2 * s + 1] = operator(where + " source '" + src.module() + "'", src.w(), meter);
+                // A clamped source never moves: its gain is 0 and the device skips its W^T e entirely.
+                boolean clamped = program.clampOf(src.module()) != null;
+                double gain = clamped ? 0 : r.weight() * Math.scalb(1.0, -exponents[sm]);
+                if (gain > Fx.real(Fx.STATE_MAX)) {
+                    problems.add(where + ": weight w = " + r.weight() + " seen from source '" + src.module()
+                            + "' exceeds the device's range (Q15.16 after that module's force exponent "
+                            + exponents[sm] + ")");
+                }
+                triples[3 * s] = sm;
+                triples[3 * s + 1] = operator(where + " source '" + src.module() + "'", src.w(), meter);
+                triples[3 * s + 2] = Fx.q16(gain);
+                if (!clamped && exponents[sm] != exponents[t]) {
+                    meter.add(r.weight(), Fx.real(triples[3 * s + 2]) * Math.scalb(1.0, exponents[sm]),
+                            Double.POSITIVE_INFINITY);
+                }
                 double[] l1 = l1(src.w());
                 preact += l1[0] * X_MAX;
-                accBound[sm] += l1[1] * X_MAX;
+                accBound[sm] += clamped ? 0 : l1[1] * X_MAX;
             }
             if (preact > ACCUMULATOR_LIMIT) {
                 problems.add(where + ": the pre-activation accumulator could overflow 64 bits (sum of |weights| too"
@@ -284,7 +311,7 @@ public final class FpgaCompiler {
             }
             accBound[t] += X_MAX * 0x1p16;
             residuals.add(t, r.rho() == Activation.RELU ? 1 : 0, wRaw, base, r.sources().size());
-            residuals.add(pairs);
+            residuals.add(triples);
             nRes++;
             errors.add(meter.done());
         }
@@ -348,15 +375,18 @@ public final class FpgaCompiler {
             }
         }
 
-        private int q16(String where, String what, double v, QuantisationReport.Meter meter) {
-            requireQ16(where + ": " + what, v);
-            int raw = Fx.q16(v);
-            meter.add(v, Fx.real(raw), Fx.real(Fx.STATE_MAX));
+        /** v 2^-e in Q15.16, metered in the program's units. */
+        private int q16(String where, String what, double v, int e, QuantisationReport.Meter meter) {
+            double scaled = v * Math.scalb(1.0, -e);
+            requireQ16(where + ": " + what, scaled);
+            int raw = Fx.q16(scaled);
+            meter.add(v, Fx.real(raw) * Math.scalb(1.0, e), Fx.real(Fx.STATE_MAX) * Math.scalb(1.0, e));
             return raw;
         }
 
-        private void meterQ16(QuantisationReport.Meter meter, double v) {
-            meter.add(v, Fx.real(Fx.q16(v)), Fx.real(Fx.STATE_MAX));
+        private void meterQ16(QuantisationReport.Meter meter, double v, int e) {
+            double unit = Math.scalb(1.0, e);
+            meter.add(v, Fx.real(Fx.q16(v / unit)) * unit, Fx.real(Fx.STATE_MAX) * unit);
         }
 
         private void requireQ16(String what, double v) {
@@ -364,6 +394,48 @@ public final class FpgaCompiler {
                 problems.add(what + " = " + v + " exceeds the Q15.16 range +-" + Fx.real(Fx.STATE_MAX));
             }
         }
+    }
+
+    /** A module's force scale below which it needs no exponent (stored stiffnesses and weights stay below 2^11). */
+    static final int EXPONENT_HEADROOM_BITS = 10;
+
+    /**
+     * The force exponent E_m of every module (docs/fpga-device.md, "Force exponents"): with S_m the largest of the
+     * module's total stiffness, its own residual weight and the weights of the residuals that read it,
+     * E_m = clamp(floor(log2 S_m) - 10, 0, 30). Programs whose weights stay below 2^11 get E = 0 everywhere, and
+     * clamped modules (whose force is never used) always do.
+     */
+    public static int[] exponents(Program program) {
+        double[] scale = new double[program.modules().size()];
+        for (Factor f : program.factors()) {
+            switch (f) {
+                case Factor.OnSite o -> {
+                    int m = program.module(o.module()).index();
+                    double k = switch (o.potential()) {
+                        case Potential.Quadratic q -> q.stiffness();
+                        case Potential.Rectified r -> r.stiffness();
+                        case Potential.Box b -> 0;
+                    };
+                    scale[m] += k;
+                }
+                case Factor.Residual r -> {
+                    int t = program.module(r.target()).index();
+                    scale[t] = Math.max(scale[t], r.weight());
+                    for (Factor.Source s : r.sources()) {
+                        int m = program.module(s.module()).index();
+                        scale[m] = Math.max(scale[m], r.weight());
+                    }
+                }
+                default -> { }
+            }
+        }
+        int[] e = new int[scale.length];
+        for (int m = 0; m < e.length; m++) {
+            if (scale[m] >= 0x1p11 && program.clampOf(program.modules().get(m).name()) == null) {
+                e[m] = Math.min(MAX_EXPONENT, Math.getExponent(scale[m]) - EXPONENT_HEADROOM_BITS);
+            }
+        }
+        return e;
     }
 
     /** {max row L1, max column L1} of an operator's quantised weights, in raw Q.16 units (upper bounds). */

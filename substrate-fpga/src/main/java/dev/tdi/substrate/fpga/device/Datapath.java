@@ -5,6 +5,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 
 /**
  * The bit-exact Langevin datapath (docs/fpga-device.md, "Datapath"). One step of one chain:
@@ -67,23 +68,28 @@ public final class Datapath {
 
     /** Runs every chain, in parallel on {@code pool} when given; stops all chains at the first divergence. */
     public static Outcome run(Run run, ExecutorService pool, BooleanSupplier abort) {
+        return run(run, pool, abort, null);
+    }
+
+    /** As {@link #run(Run, ExecutorService, BooleanSupplier)}, reporting chain 0's steps done every 16 steps. */
+    public static Outcome run(Run run, ExecutorService pool, BooleanSupplier abort, LongConsumer progress) {
         int chains = run.states().length;
         AtomicLong firstDiverged = new AtomicLong(Long.MAX_VALUE);
         ChainOutcome[] out = new ChainOutcome[chains];
         if (pool == null || chains == 1) {
             for (int c = 0; c < chains; c++) {
-                out[c] = new Chain(run, c).run(firstDiverged, abort);
+                out[c] = new Chain(run, c).run(firstDiverged, abort, c == 0 ? progress : null);
             }
         } else {
-            @SuppressWarnings("unchecked")
-            Future<ChainOutcome>[] f = new Future[chains];
+            java.util.List<Future<ChainOutcome>> f = new java.util.ArrayList<>(chains);
             for (int c = 0; c < chains; c++) {
                 Chain ch = new Chain(run, c);
-                f[c] = pool.submit(() -> ch.run(firstDiverged, abort));
+                LongConsumer pr = c == 0 ? progress : null;
+                f.add(pool.submit(() -> ch.run(firstDiverged, abort, pr)));
             }
             for (int c = 0; c < chains; c++) {
                 try {
-                    out[c] = f[c].get();
+                    out[c] = f.get(c).get();
                 } catch (Exception e) {
                     throw new IllegalStateException("datapath lane failed: " + e, e);
                 }
@@ -134,7 +140,9 @@ public final class Datapath {
         final long[] force;
         final long[][] resAcc;
         final int[][] resE;
-        final long[] selfTmp;
+        final long[] tmp;
+        final int[][] resR;
+        final boolean[][] resOn;
         final long key;
         long satInternal;
 
@@ -147,22 +155,24 @@ public final class Datapath {
             this.force = new long[p.units];
             this.resAcc = new long[p.residuals.length][];
             this.resE = new int[p.residuals.length][];
-            int maxSelf = 0;
+            this.resR = new int[p.residuals.length][];
+            this.resOn = new boolean[p.residuals.length][];
+            int maxTmp = 0;
             for (int r = 0; r < p.residuals.length; r++) {
                 int n = p.modules[p.residuals[r].target()].size();
                 resAcc[r] = new long[n];
                 resE[r] = new int[n];
+                resR[r] = new int[n];
+                resOn[r] = new boolean[n];
             }
             for (LoadedProgram.Cpl c : p.couplings) {
-                if (c.self()) {
-                    maxSelf = Math.max(maxSelf, p.modules[c.a()].size());
-                }
+                maxTmp = Math.max(maxTmp, Math.max(p.modules[c.a()].size(), p.modules[c.b()].size()));
             }
-            this.selfTmp = new long[maxSelf];
+            this.tmp = new long[maxTmp];
             this.key = run.keys()[chain];
         }
 
-        ChainOutcome run(AtomicLong firstDiverged, BooleanSupplier abort) {
+        ChainOutcome run(AtomicLong firstDiverged, BooleanSupplier abort, LongConsumer progress) {
             ChainOutcome o = new ChainOutcome();
             o.chain = chain;
             prepare(p, x, run.clamp(), (run.flags() & Registers.RF_INIT_WALLS) != 0);
@@ -172,9 +182,14 @@ public final class Datapath {
                 if (abs > firstDiverged.get()) {
                     break;
                 }
-                if ((s & 15) == 0 && abort.getAsBoolean()) {
-                    o.aborted = true;
-                    break;
+                if ((s & 15) == 0) {
+                    if (abort.getAsBoolean()) {
+                        o.aborted = true;
+                        break;
+                    }
+                    if (progress != null) {
+                        progress.accept(s);
+                    }
                 }
                 forces();
                 if (update(abs, o)) {
@@ -195,7 +210,7 @@ public final class Datapath {
             return o;
         }
 
-        /** Stage 1 and 2: the force F = -grad U in exact Q.32. */
+        /** Stage 1 and 2: the force F = -grad U in exact Q.32, each module's in units of 2^E. */
         void forces() {
             long[] f = force;
             Arrays.fill(f, 0);
@@ -211,7 +226,8 @@ public final class Datapath {
                 for (int s = 0; s < res.srcOp().length; s++) {
                     satInternal += p.ops[res.srcOp()[s]].apply(x, mods[res.srcModule()[s]].offset(), a, 0);
                 }
-                int[] e = resE[r];
+                int[] rr = resR[r];
+                boolean[] on = resOn[r];
                 long w = res.weight();
                 int off = t.offset();
                 for (int i = 0; i < a.length; i++) {
@@ -226,32 +242,45 @@ public final class Datapath {
                         satInternal++;
                         ri = Fx.sat32(ri);
                     }
+                    rr[i] = (int) ri;
+                    on[i] = !res.relu() || ai > 0;
                     long wr = Fx.rnd(w * ri, 16);
                     if (Fx.outside32(wr)) {
                         satInternal++;
                         wr = Fx.sat32(wr);
                     }
-                    e[i] = (!res.relu() || ai > 0) ? (int) wr : 0;
                     f[off + i] -= wr << 16;
                 }
+                int[] e = resE[r];
                 for (int s = 0; s < res.srcOp().length; s++) {
+                    long g = res.srcGain()[s];
+                    if (g == 0) {
+                        continue; // e = 0, W^T e = 0: a clamped source (or a gain flushed to zero)
+                    }
+                    for (int i = 0; i < e.length; i++) {
+                        if (on[i]) {
+                            long v = Fx.rnd(g * rr[i], 16);
+                            if (Fx.outside32(v)) {
+                                satInternal++;
+                                v = Fx.sat32(v);
+                            }
+                            e[i] = (int) v;
+                        } else {
+                            e[i] = 0;
+                        }
+                    }
                     satInternal += p.ops[res.srcOp()[s]].applyTranspose(e, 0, f, mods[res.srcModule()[s]].offset());
                 }
             }
             for (LoadedProgram.Cpl c : p.couplings) {
                 FxOperator op = p.ops[c.op()];
-                int aOff = mods[c.a()].offset();
+                LoadedProgram.Mod ma = mods[c.a()];
+                LoadedProgram.Mod mb = mods[c.b()];
                 if (c.self()) {
-                    int n = mods[c.a()].size();
-                    Arrays.fill(selfTmp, 0, n, 0);
-                    satInternal += op.apply(x, aOff, selfTmp, 0);
-                    for (int i = 0; i < n; i++) {
-                        f[aOff + i] -= selfTmp[i];
-                    }
+                    satInternal += viaShift(op, false, x, ma.offset(), f, ma.offset(), ma.size(), ma.exponent(), -1);
                 } else {
-                    int bOff = mods[c.b()].offset();
-                    satInternal += op.apply(x, bOff, f, aOff);
-                    satInternal += op.applyTranspose(x, aOff, f, bOff);
+                    satInternal += viaShift(op, false, x, mb.offset(), f, ma.offset(), ma.size(), ma.exponent(), 1);
+                    satInternal += viaShift(op, true, x, ma.offset(), f, mb.offset(), mb.size(), mb.exponent(), 1);
                 }
             }
             for (LoadedProgram.Bias b : p.biases) {
@@ -270,6 +299,24 @@ public final class Datapath {
                     f[i] -= k * x[i] - kmu;
                 }
             }
+        }
+
+        /**
+         * f[fOff..] += sign rnd(W x, e) (or W^T x): accumulated directly when e = 0, through the lane's scratch
+         * register and a rounding shift by the target module's force exponent otherwise.
+         */
+        private int viaShift(FxOperator op, boolean transpose, int[] xs, int xOff, long[] f, int fOff, int n, int e,
+                             int sign) {
+            if (e == 0 && sign > 0) {
+                return transpose ? op.applyTranspose(xs, xOff, f, fOff) : op.apply(xs, xOff, f, fOff);
+            }
+            Arrays.fill(tmp, 0, n, 0);
+            int sat = transpose ? op.applyTranspose(xs, xOff, tmp, 0) : op.apply(xs, xOff, tmp, 0);
+            for (int i = 0; i < n; i++) {
+                long v = e == 0 ? tmp[i] : Fx.rnd(tmp[i], e);
+                f[fOff + i] += sign * v;
+            }
+            return sat;
         }
 
         /** Stage 3: the Euler-Maruyama update with walls; returns true when the chain diverged. */

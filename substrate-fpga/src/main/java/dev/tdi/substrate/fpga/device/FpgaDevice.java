@@ -41,6 +41,8 @@ public final class FpgaDevice implements AutoCloseable {
         public volatile long parityErrorAfterSteps = -1;
         /** The sequencer sleeps this long before acting on each command (a slow or stalled device). */
         public volatile long commandDelayMillis;
+        /** Chain 0 sleeps this long every 16 steps (a slow device that still makes progress). */
+        public volatile long throttleMillisPer16Steps;
     }
 
     private final Arena arena;
@@ -348,7 +350,13 @@ public final class FpgaDevice implements AutoCloseable {
         long runSteps = parityAt >= 0 ? Math.min(parityAt, steps) : steps;
         Datapath.Outcome o = Datapath.run(new Datapath.Run(p, bias, clamp, dt, sigma, keys, states, accs, runSteps,
                 base, flags, divBound < 0 ? Integer.MAX_VALUE : divBound), lanes,
-                () -> (reg(CTRL) & (CTRL_ABORT | CTRL_RESET)) != 0 || closed);
+                () -> (reg(CTRL) & (CTRL_ABORT | CTRL_RESET)) != 0 || closed, done -> {
+                    reg64(STEPS_DONE_LO, done);
+                    long throttle = faults.throttleMillisPer16Steps;
+                    if (throttle > 0) {
+                        sleep(throttle);
+                    }
+                });
         totalSteps += o.stepsDone();
         reg64(TOTAL_STEPS_LO, totalSteps);
         reg64(STEPS_DONE_LO, o.stepsDone());

@@ -127,47 +127,39 @@ public abstract sealed class FxOperator {
 
         @Override
         int apply(int[] x, int xOff, long[] y, int yOff) {
-            int inPlane = inH * inW;
-            int outPlane = outH * outW;
-            for (int oc = 0; oc < outC; oc++) {
-                for (int ic = 0; ic < inC; ic++) {
-                    for (int ky = 0; ky < kh; ky++) {
-                        for (int kx = 0; kx < kw; kx++) {
-                            long wv = k[((oc * inC + ic) * kh + ky) * kw + kx];
-                            if (wv == 0) {
-                                continue;
-                            }
-                            int oxLo = firstOut(kx, inW);
-                            int oxHi = lastOut(kx, inW);
-                            for (int oy = 0; oy < outH; oy++) {
-                                int iy = oy * stride - pad + ky;
-                                if (iy < 0 || iy >= inH) {
-                                    continue;
-                                }
-                                int yRow = yOff + oc * outPlane + oy * outW;
-                                int xRow = xOff + ic * inPlane + iy * inW - pad + kx;
-                                if (stride == 1) {
-                                    for (int ox = oxLo; ox <= oxHi; ox++) {
-                                        y[yRow + ox] += wv * x[xRow + ox];
-                                    }
-                                } else {
-                                    for (int ox = oxLo; ox <= oxHi; ox++) {
-                                        y[yRow + ox] += wv * x[xRow + ox * stride];
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+            if (stride == 1) {
+                return applyPadded(x, xOff, y, yOff);
             }
+            gather(k, x, xOff, inC, inH, inW, y, yOff, outC, outH, outW, kh, kw, stride, pad);
             return 0;
         }
 
         @Override
         int applyTranspose(int[] x, int xOff, long[] y, int yOff) {
-            int inPlane = inH * inW;
-            int outPlane = outH * outW;
+            if (stride == 1) {
+                return applyTransposePadded(x, xOff, y, yOff);
+            }
+            scatter(k, x, xOff, outC, outH, outW, y, yOff, inC, inH, inW, kh, kw, stride, pad);
+            return 0;
+        }
+
+        /**
+         * Stride 1 over zero-padded planes of pitch P = inW + 2 pad: every tap is one contiguous multiply-add over
+         * (outH - 1) P + outW elements (the columns past outW are scratch and dropped), which vectorises.
+         */
+        private int applyPadded(int[] x, int xOff, long[] y, int yOff) {
+            int pitch = inW + 2 * pad;
+            int padH = inH + 2 * pad;
+            int[] xp = new int[inC * padH * pitch];
+            for (int ic = 0; ic < inC; ic++) {
+                for (int iy = 0; iy < inH; iy++) {
+                    System.arraycopy(x, xOff + (ic * inH + iy) * inW, xp, (ic * padH + iy + pad) * pitch + pad, inW);
+                }
+            }
+            int span = (outH - 1) * pitch + outW;
+            long[] yp = new long[outC * outH * pitch];
             for (int oc = 0; oc < outC; oc++) {
+                int yBase = oc * outH * pitch;
                 for (int ic = 0; ic < inC; ic++) {
                     for (int ky = 0; ky < kh; ky++) {
                         for (int kx = 0; kx < kw; kx++) {
@@ -175,42 +167,61 @@ public abstract sealed class FxOperator {
                             if (wv == 0) {
                                 continue;
                             }
-                            int oxLo = firstOut(kx, inW);
-                            int oxHi = lastOut(kx, inW);
-                            for (int oy = 0; oy < outH; oy++) {
-                                int iy = oy * stride - pad + ky;
-                                if (iy < 0 || iy >= inH) {
-                                    continue;
-                                }
-                                int xRow = xOff + oc * outPlane + oy * outW;
-                                int yRow = yOff + ic * inPlane + iy * inW - pad + kx;
-                                if (stride == 1) {
-                                    for (int ox = oxLo; ox <= oxHi; ox++) {
-                                        y[yRow + ox] += wv * x[xRow + ox];
-                                    }
-                                } else {
-                                    for (int ox = oxLo; ox <= oxHi; ox++) {
-                                        y[yRow + ox * stride] += wv * x[xRow + ox];
-                                    }
-                                }
+                            int xBase = (ic * padH + ky) * pitch + kx;
+                            for (int i = 0; i < span; i++) {
+                                yp[yBase + i] += wv * xp[xBase + i];
                             }
                         }
+                    }
+                }
+                for (int oy = 0; oy < outH; oy++) {
+                    int src = yBase + oy * pitch;
+                    int dst = yOff + (oc * outH + oy) * outW;
+                    for (int ox = 0; ox < outW; ox++) {
+                        y[dst + ox] += yp[src + ox];
                     }
                 }
             }
             return 0;
         }
 
-        /** First output column whose input column ox*stride - pad + kx is >= 0. */
-        private int firstOut(int kx, int inWidth) {
-            int need = pad - kx;
-            return need <= 0 ? 0 : (need + stride - 1) / stride;
-        }
-
-        /** Last output column whose input column is < inWidth. */
-        private int lastOut(int kx, int inWidth) {
-            int last = Math.floorDiv(inWidth - 1 + pad - kx, stride);
-            return Math.min(outW - 1, last);
+        /** W^T for stride 1: x read at pitch P (zero past outW), accumulated into zero-padded input planes. */
+        private int applyTransposePadded(int[] x, int xOff, long[] y, int yOff) {
+            int pitch = inW + 2 * pad;
+            int padH = inH + 2 * pad;
+            int[] xq = new int[outC * outH * pitch];
+            for (int oc = 0; oc < outC; oc++) {
+                for (int oy = 0; oy < outH; oy++) {
+                    System.arraycopy(x, xOff + (oc * outH + oy) * outW, xq, (oc * outH + oy) * pitch, outW);
+                }
+            }
+            int span = (outH - 1) * pitch + outW;
+            long[] yp = new long[inC * padH * pitch];
+            for (int ic = 0; ic < inC; ic++) {
+                for (int oc = 0; oc < outC; oc++) {
+                    int xBase = oc * outH * pitch;
+                    for (int ky = 0; ky < kh; ky++) {
+                        for (int kx = 0; kx < kw; kx++) {
+                            long wv = k[((oc * inC + ic) * kh + ky) * kw + kx];
+                            if (wv == 0) {
+                                continue;
+                            }
+                            int yBase = (ic * padH + ky) * pitch + kx;
+                            for (int i = 0; i < span; i++) {
+                                yp[yBase + i] += wv * xq[xBase + i];
+                            }
+                        }
+                    }
+                }
+                for (int iy = 0; iy < inH; iy++) {
+                    int src = (ic * padH + iy + pad) * pitch + pad;
+                    int dst = yOff + (ic * inH + iy) * inW;
+                    for (int ix = 0; ix < inW; ix++) {
+                        y[dst + ix] += yp[src + ix];
+                    }
+                }
+            }
+            return 0;
         }
 
         @Override
@@ -240,96 +251,125 @@ public abstract sealed class FxOperator {
             this.k = k;
         }
 
+        /** y[oc, iy s - p + ky, ix s - p + kx] += K[ic, oc, ky, kx] x[ic, iy, ix]: a scatter. */
         @Override
         int apply(int[] x, int xOff, long[] y, int yOff) {
-            int inPlane = inH * inW;
-            int outPlane = outH * outW;
-            for (int ic = 0; ic < inC; ic++) {
-                for (int oc = 0; oc < outC; oc++) {
-                    for (int ky = 0; ky < kh; ky++) {
-                        for (int kx = 0; kx < kw; kx++) {
-                            long wv = k[((ic * outC + oc) * kh + ky) * kw + kx];
-                            if (wv == 0) {
-                                continue;
-                            }
-                            int ixLo = first(kx);
-                            int ixHi = last(kx);
-                            for (int iy = 0; iy < inH; iy++) {
-                                int oy = iy * stride - pad + ky;
-                                if (oy < 0 || oy >= outH) {
-                                    continue;
-                                }
-                                int xRow = xOff + ic * inPlane + iy * inW;
-                                int yRow = yOff + oc * outPlane + oy * outW - pad + kx;
-                                if (stride == 1) {
-                                    for (int ix = ixLo; ix <= ixHi; ix++) {
-                                        y[yRow + ix] += wv * x[xRow + ix];
-                                    }
-                                } else {
-                                    for (int ix = ixLo; ix <= ixHi; ix++) {
-                                        y[yRow + ix * stride] += wv * x[xRow + ix];
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            scatter(k, x, xOff, inC, inH, inW, y, yOff, outC, outH, outW, kh, kw, stride, pad);
             return 0;
         }
 
+        /** y[ic, iy, ix] += K[ic, oc, ky, kx] x[oc, iy s - p + ky, ix s - p + kx]: a gather. */
         @Override
         int applyTranspose(int[] x, int xOff, long[] y, int yOff) {
-            int inPlane = inH * inW;
-            int outPlane = outH * outW;
-            for (int ic = 0; ic < inC; ic++) {
-                for (int oc = 0; oc < outC; oc++) {
-                    for (int ky = 0; ky < kh; ky++) {
-                        for (int kx = 0; kx < kw; kx++) {
-                            long wv = k[((ic * outC + oc) * kh + ky) * kw + kx];
-                            if (wv == 0) {
-                                continue;
-                            }
-                            int ixLo = first(kx);
-                            int ixHi = last(kx);
-                            for (int iy = 0; iy < inH; iy++) {
-                                int oy = iy * stride - pad + ky;
-                                if (oy < 0 || oy >= outH) {
-                                    continue;
-                                }
-                                int yRow = yOff + ic * inPlane + iy * inW;
-                                int xRow = xOff + oc * outPlane + oy * outW - pad + kx;
-                                if (stride == 1) {
-                                    for (int ix = ixLo; ix <= ixHi; ix++) {
-                                        y[yRow + ix] += wv * x[xRow + ix];
-                                    }
-                                } else {
-                                    for (int ix = ixLo; ix <= ixHi; ix++) {
-                                        y[yRow + ix] += wv * x[xRow + ix * stride];
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            gather(k, x, xOff, outC, outH, outW, y, yOff, inC, inH, inW, kh, kw, stride, pad);
             return 0;
-        }
-
-        /** First input column whose output column ix*stride - pad + kx is >= 0. */
-        private int first(int kx) {
-            int need = pad - kx;
-            return need <= 0 ? 0 : (need + stride - 1) / stride;
-        }
-
-        /** Last input column whose output column is < outW. */
-        private int last(int kx) {
-            return Math.min(inW - 1, Math.floorDiv(outW - 1 + pad - kx, stride));
         }
 
         @Override
         long macs() {
             return (long) k.length * inH * inW;
+        }
+    }
+
+    /**
+     * The gather form of a strided stencil, over exact integer sums:
+     * {@code y[d, oy, ox] += sum_{c, ky, kx} K[d][c][ky][kx] src[c, oy s - p + ky, ox s - p + kx]} (zero outside
+     * src). The zero-padded source is split into s x s phase planes of pitch P = ceil((wS + 2p) / s), so tap
+     * (ky, kx) reads phase (ky mod s, kx mod s) at offset (ky div s, kx div s) with unit stride, and every tap is
+     * one contiguous multiply-add over (oH - 1) P + oW elements (columns past oW are scratch and dropped).
+     */
+    static void gather(int[] k, int[] x, int xOff, int cS, int hS, int wS, long[] y, int yOff, int cD, int oH,
+                       int oW, int kh, int kw, int s, int p) {
+        int hd = (hS + 2 * p + s - 1) / s;
+        int pd = (wS + 2 * p + s - 1) / s;
+        int[][] ph = new int[s * s][cS * hd * pd];
+        for (int c = 0; c < cS; c++) {
+            for (int iy = 0; iy < hS; iy++) {
+                int r = iy + p;
+                int src = xOff + (c * hS + iy) * wS;
+                int rowBase = (c * hd + r / s) * pd;
+                for (int ix = 0; ix < wS; ix++) {
+                    int col = ix + p;
+                    ph[(r % s) * s + col % s][rowBase + col / s] = x[src + ix];
+                }
+            }
+        }
+        int span = (oH - 1) * pd + oW;
+        long[] acc = new long[oH * pd];
+        for (int d = 0; d < cD; d++) {
+            java.util.Arrays.fill(acc, 0);
+            for (int c = 0; c < cS; c++) {
+                for (int ky = 0; ky < kh; ky++) {
+                    for (int kx = 0; kx < kw; kx++) {
+                        long wv = k[((d * cS + c) * kh + ky) * kw + kx];
+                        if (wv == 0) {
+                            continue;
+                        }
+                        int[] plane = ph[(ky % s) * s + kx % s];
+                        int base = (c * hd + ky / s) * pd + kx / s;
+                        for (int i = 0; i < span; i++) {
+                            acc[i] += wv * plane[base + i];
+                        }
+                    }
+                }
+            }
+            for (int oy = 0; oy < oH; oy++) {
+                int dst = yOff + (d * oH + oy) * oW;
+                int src = oy * pd;
+                for (int ox = 0; ox < oW; ox++) {
+                    y[dst + ox] += acc[src + ox];
+                }
+            }
+        }
+    }
+
+    /**
+     * The scatter form, the adjoint of {@link #gather}:
+     * {@code y[c, oy s - p + ky, ox s - p + kx] += K[d][c][ky][kx] x[d, oy, ox]} (dropping what falls outside y).
+     * x is laid out at pitch P with zeros past oW; the zero-padded destination is accumulated in s x s phase planes
+     * with one contiguous multiply-add per tap, then folded back.
+     */
+    static void scatter(int[] k, int[] x, int xOff, int cD, int oH, int oW, long[] y, int yOff, int cS, int hS,
+                        int wS, int kh, int kw, int s, int p) {
+        int hd = (hS + 2 * p + s - 1) / s;
+        int pd = (wS + 2 * p + s - 1) / s;
+        int[] xq = new int[cD * oH * pd];
+        for (int d = 0; d < cD; d++) {
+            for (int oy = 0; oy < oH; oy++) {
+                System.arraycopy(x, xOff + (d * oH + oy) * oW, xq, (d * oH + oy) * pd, oW);
+            }
+        }
+        int span = (oH - 1) * pd + oW;
+        long[][] ph = new long[s * s][hd * pd];
+        for (int c = 0; c < cS; c++) {
+            for (long[] plane : ph) {
+                java.util.Arrays.fill(plane, 0);
+            }
+            for (int d = 0; d < cD; d++) {
+                int xBase = d * oH * pd;
+                for (int ky = 0; ky < kh; ky++) {
+                    for (int kx = 0; kx < kw; kx++) {
+                        long wv = k[((d * cS + c) * kh + ky) * kw + kx];
+                        if (wv == 0) {
+                            continue;
+                        }
+                        long[] plane = ph[(ky % s) * s + kx % s];
+                        int base = (ky / s) * pd + kx / s;
+                        for (int i = 0; i < span; i++) {
+                            plane[base + i] += wv * xq[xBase + i];
+                        }
+                    }
+                }
+            }
+            for (int iy = 0; iy < hS; iy++) {
+                int r = iy + p;
+                int dst = yOff + (c * hS + iy) * wS;
+                int rowBase = (r / s) * pd;
+                for (int ix = 0; ix < wS; ix++) {
+                    int col = ix + p;
+                    y[dst + ix] += ph[(r % s) * s + col % s][rowBase + col / s];
+                }
+            }
         }
     }
 

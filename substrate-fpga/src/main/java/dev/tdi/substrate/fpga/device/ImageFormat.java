@@ -10,7 +10,7 @@ public final class ImageFormat {
 
     /** "TDIP" in little-endian ASCII. */
     public static final int MAGIC = 0x50494454;
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     public static final int HEADER_WORDS = 24;
 
     // header word indices
@@ -37,8 +37,13 @@ public final class ImageFormat {
     /** CRC-32 (IEEE) of the image with this word set to zero. */
     public static final int H_CRC = 20;
 
-    /** Module record: offset, size, flags, lo, hi, clampBase, K, KMU. */
-    public static final int MODULE_WORDS = 8;
+    /**
+     * Module record: offset, size, flags, lo, hi, clampBase, K, KMU, E. E (0..30) is the module's force exponent:
+     * the device accumulates the module's force in units of 2^E (block floating point), so every term reaching it
+     * is stored or shifted down by 2^E and its step size register holds dt 2^E.
+     */
+    public static final int MODULE_WORDS = 9;
+    public static final int MAX_EXPONENT = 30;
     public static final int MF_CLAMPED = 1;
     public static final int MF_LO_WALL = 2;
     public static final int MF_HI_WALL = 4;
@@ -51,8 +56,12 @@ public final class ImageFormat {
     public static final int OP_CONV_TRANSPOSE2D = 3;
     public static final int OP_LOW_RANK = 4;
 
-    /** Residual record: target, activation (0 identity, 1 relu), weight (Q15.16), biasBase, nSources, then pairs. */
+    /**
+     * Residual record: target, activation (0 identity, 1 relu), weight w 2^-E_target (Q15.16), biasBase, nSources,
+     * then per source a triple (module, operator, gain w 2^-E_source in Q15.16).
+     */
     public static final int RESIDUAL_FIXED_WORDS = 5;
+    public static final int RESIDUAL_SOURCE_WORDS = 3;
     /** Coupling record: a, b, operator, self flag. */
     public static final int COUPLING_WORDS = 4;
     /** Bias record: module, biasBase. */

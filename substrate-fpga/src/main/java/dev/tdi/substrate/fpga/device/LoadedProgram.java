@@ -20,13 +20,13 @@ public final class LoadedProgram {
     /** Module index of every unit. */
     final int[] moduleOfUnit;
 
-    record Mod(int offset, int size, int flags, int lo, int hi, int clampBase, int k, int kmu) {
+    record Mod(int offset, int size, int flags, int lo, int hi, int clampBase, int k, int kmu, int exponent) {
         boolean clamped() { return (flags & MF_CLAMPED) != 0; }
         boolean loWall() { return (flags & MF_LO_WALL) != 0; }
         boolean hiWall() { return (flags & MF_HI_WALL) != 0; }
     }
 
-    record Res(int target, boolean relu, int weight, int biasBase, int[] srcModule, int[] srcOp) {
+    record Res(int target, boolean relu, int weight, int biasBase, int[] srcModule, int[] srcOp, int[] srcGain) {
     }
 
     record Cpl(int a, int b, int op, boolean self) {
@@ -82,8 +82,8 @@ public final class LoadedProgram {
     public long macsPerStep() {
         long m = 0;
         for (Res r : residuals) {
-            for (int o : r.srcOp()) {
-                m += 2 * ops[o].macs();
+            for (int s = 0; s < r.srcOp().length; s++) {
+                m += (r.srcGain()[s] == 0 ? 1 : 2) * ops[r.srcOp()[s]].macs();
             }
         }
         for (Cpl c : couplings) {
@@ -143,7 +143,9 @@ public final class LoadedProgram {
         int expect = 0;
         for (int m = 0; m < nMod; m++) {
             int p = w[H_MODULES_OFF] + m * MODULE_WORDS;
-            Mod mod = new Mod(w[p], w[p + 1], w[p + 2], w[p + 3], w[p + 4], w[p + 5], w[p + 6], w[p + 7]);
+            Mod mod = new Mod(w[p], w[p + 1], w[p + 2], w[p + 3], w[p + 4], w[p + 5], w[p + 6], w[p + 7], w[p + 8]);
+            check(mod.exponent() >= 0 && mod.exponent() <= MAX_EXPONENT, "module %d force exponent %d outside 0..%d",
+                    m, mod.exponent(), MAX_EXPONENT);
             check(mod.offset() == expect && mod.size() > 0, "module %d at offset %d size %d breaks contiguity", m,
                     mod.offset(), mod.size());
             expect += mod.size();
@@ -178,19 +180,22 @@ public final class LoadedProgram {
             check(n > 0, "residual %d has no sources", r);
             check(biasBase >= 0 && (long) biasBase + mods[target].size() <= biasWords,
                     "residual %d bias outside the BIAS region", r);
-            range(w, p + RESIDUAL_FIXED_WORDS, 2L * n, "residual sources " + r);
+            range(w, p + RESIDUAL_FIXED_WORDS, (long) RESIDUAL_SOURCE_WORDS * n, "residual sources " + r);
             int[] sm = new int[n];
             int[] so = new int[n];
+            int[] sg = new int[n];
             for (int s = 0; s < n; s++) {
-                sm[s] = w[p + RESIDUAL_FIXED_WORDS + 2 * s];
-                so[s] = w[p + RESIDUAL_FIXED_WORDS + 2 * s + 1];
+                sm[s] = w[p + RESIDUAL_FIXED_WORDS + RESIDUAL_SOURCE_WORDS * s];
+                so[s] = w[p + RESIDUAL_FIXED_WORDS + RESIDUAL_SOURCE_WORDS * s + 1];
+                sg[s] = w[p + RESIDUAL_FIXED_WORDS + RESIDUAL_SOURCE_WORDS * s + 2];
+                check(sg[s] >= 0, "residual %d source %d gain must be >= 0", r, s);
                 check(sm[s] >= 0 && sm[s] < nMod && so[s] >= 0 && so[s] < nOp, "residual %d source %d", r, s);
                 check(sm[s] != target, "residual %d maps its target onto itself", r);
                 check(ops[so[s]].rows == mods[target].size() && ops[so[s]].cols == mods[sm[s]].size(),
                         "residual %d source %d operator shape mismatch", r, s);
             }
-            res[r] = new Res(target, act == 1, weight, biasBase, sm, so);
-            p += RESIDUAL_FIXED_WORDS + 2 * n;
+            res[r] = new Res(target, act == 1, weight, biasBase, sm, so, sg);
+            p += RESIDUAL_FIXED_WORDS + RESIDUAL_SOURCE_WORDS * n;
         }
         check(p == w[H_COUPLINGS_OFF], "residual table ends at %d, coupling table starts at %d", p,
                 w[H_COUPLINGS_OFF]);

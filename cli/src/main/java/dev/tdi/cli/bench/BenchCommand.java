@@ -1,0 +1,47 @@
+package dev.tdi.cli.bench;
+
+import dev.tdi.bench.BenchSuite;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tdi bench}: the short benchmark (a few minutes): machine probe, one Langevin step of every operator kind
+ * on sim and reference, and the same step in NumPy and PyTorch, written as a markdown and a JSON table with the
+ * targets judged. The full JMH suites are {@code java -jar benchmarks/target/benchmarks.jar} (benchmarks/README.md).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Times one Langevin step of every operator kind on sim and reference, runs the NumPy and",
+                "PyTorch peers on the identical programs, and writes results.md and results.json."})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--out", description = "directory for results.md, results.json and the peer export"
+            + " (default: runs/bench under the tdi home)")
+    Path out;
+
+    @Option(names = "--full", description = "the long case list (more sizes, ranks, 64 chains; tens of minutes)")
+    boolean full;
+
+    @Option(names = "--no-peers", description = "skip NumPy and PyTorch")
+    boolean noPeers;
+
+    @Option(names = "--python", description = "the Python 3 with numpy and torch (default: $TDI_PYTHON,"
+            + " /usr/bin/python3, python3)")
+    String python;
+
+    @Override
+    public Integer call() throws Exception {
+        Path home = Path.of(System.getProperty("tdi.home", "."));
+        Path dir = out != null ? out : home.resolve("runs").resolve("bench");
+        Path script = home.resolve("benchmarks").resolve("peers").resolve("peers.py");
+        String py = noPeers ? null : (python != null ? python : BenchSuite.findPython());
+        if (!noPeers && !Files.isRegularFile(script)) {
+            System.err.println("tdi bench: the peer harness " + script + " is missing; running without peers");
+            py = null;
+        }
+        BenchSuite.run(new BenchSuite.Options(!full, dir, script, py, !noPeers, System.out));
+        return 0;
+    }
+}

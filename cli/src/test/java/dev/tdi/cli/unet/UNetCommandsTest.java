@@ -1,0 +1,58 @@
+package dev.tdi.cli.unet;
+
+import dev.tdi.cli.TdiCommand;
+import dev.tdi.unet.Tensor;
+import dev.tdi.unet.io.Safetensors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The U-Net commands through the tdi root command. */
+class UNetCommandsTest {
+    private static final Path FIXTURE = Path.of("../unet/src/test/resources/dev/tdi/unet/fixtures/odd");
+
+    @Test
+    void unetForwardWritesEveryTapMatchingPyTorch(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("java.safetensors");
+        int rc = TdiCommand.execute("unet-forward", "--config", FIXTURE.resolve("config.json").toString(),
+                "--weights", FIXTURE.resolve("model.safetensors").toString(),
+                "--input", FIXTURE.resolve("input.safetensors").toString(), "--out", out.toString());
+        assertEquals(0, rc);
+        Map<String, Tensor> got = Safetensors.read(out).tensors();
+        Map<String, Tensor> ref = Safetensors.read(FIXTURE.resolve("expected.safetensors")).tensors();
+        assertEquals(ref.keySet(), got.keySet());
+        for (String k : ref.keySet()) {
+            float[] a = got.get(k).data(), b = ref.get(k).data();
+            double num = 0, den = 0;
+            for (int i = 0; i < a.length; i++) {
+                num += (a[i] - b[i]) * (double) (a[i] - b[i]);
+                den += b[i] * (double) b[i];
+            }
+            assertTrue(Math.sqrt(num / den) <= 1e-5, k);
+        }
+    }
+
+    @Test
+    void unetForwardRejectsWeightsOfAnotherConfig(@TempDir Path dir) {
+        Path even = Path.of("../unet/src/test/resources/dev/tdi/unet/fixtures/even");
+        int rc = TdiCommand.execute("unet-forward", "--config", FIXTURE.resolve("config.json").toString(),
+                "--weights", even.resolve("model.safetensors").toString(),
+                "--input", FIXTURE.resolve("input.safetensors").toString(), "--out", dir.resolve("o").toString());
+        assertEquals(1, rc);
+    }
+
+    @Test
+    void sampleWritesAGridFromTheShippedModel(@TempDir Path dir) throws Exception {
+        int rc = TdiCommand.execute("sample", "--out", dir.toString(), "-n", "2", "--cols", "2", "--steps", "3");
+        assertEquals(0, rc);
+        byte[] png = Files.readAllBytes(dir.resolve("samples-ddim.png"));
+        assertEquals((byte) 0x89, png[0]);
+        assertEquals('P', png[1]);
+    }
+}
