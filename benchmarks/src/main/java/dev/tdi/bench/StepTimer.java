@@ -62,11 +62,16 @@ public final class StepTimer {
         }
         Arrays.sort(one);
         Arrays.sort(two);
+        double longRuns = two[runs / 2] / (2.0 * steps);
         double per = (two[runs / 2] - one[runs / 2]) / steps;
-        if (!(per > 0)) { // noise larger than the difference: fall back to the long runs alone
-            per = two[runs / 2] / (2.0 * steps);
+        // The set-up cannot cost more than the S-step run itself: below half the long runs' average, the difference
+        // is noise (a loaded machine), so fall back to the long runs (set-up amortised over 2 S steps).
+        if (!(per >= 0.5 * longRuns)) {
+            per = longRuns;
         }
-        double[] ns = {per, Math.min(per, (two[0] - one[0]) / steps > 0 ? (two[0] - one[0]) / steps : per)};
+        double bestDiff = (two[0] - one[0]) / steps;
+        double best = Math.min(per, bestDiff >= 0.5 * two[0] / (2.0 * steps) ? bestDiff : two[0] / (2.0 * steps));
+        double[] ns = {per, best};
         return new Timing(ns[0], ns[1], steps, runs);
     }
 }

@@ -24,9 +24,9 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * The entry point of benchmarks.jar. {@code --suite [DIR]} runs the JMH step suites for every operator kind over D,
  * rank k and chains (1, 8, 64) on sim and reference (the reference at the smaller sizes only: it is the readable
  * double-precision specification, 30-100x slower) and writes DIR/results.md and results.json (default
- * benchmarks/results/jmh) with bytes, flops and fractions of the measured bandwidth and FMA peak; {@code --quick}
- * runs the same few cases as ./tdi bench. Anything else is handed to JMH's own command line
- * ({@code -h} for its options, e.g. {@code StepBenchmark -p kind=lowrank -p d=1000000}).
+ * benchmarks/results/jmh) with bytes, flops and fractions of the measured bandwidth and FMA peak;
+ * {@code --suite-small [DIR]} runs a smaller matrix (about 10 minutes). Anything else is handed to JMH's own command
+ * line ({@code -h} for its options, e.g. {@code StepBenchmark -p kind=lowrank -p d=1000000}).
  */
 public final class SuiteMain {
     private SuiteMain() {
@@ -47,6 +47,21 @@ public final class SuiteMain {
         return m;
     }
 
+    /** A smaller matrix (about 10 minutes): two sizes per kind, ranks at one size, chains 1/8/64. */
+    static List<String[]> smallMatrix() {
+        List<String[]> m = new ArrayList<>();
+        m.add(new String[] {"dense", "sim", "1024,4096", "16", "1,8,64"});
+        m.add(new String[] {"dense", "reference", "1024", "16", "1,8"});
+        m.add(new String[] {"sparse", "sim", "65536,1048576", "16", "1,8,64"});
+        m.add(new String[] {"sparse", "reference", "65536", "16", "1,8"});
+        m.add(new String[] {"conv", "sim", "32768,524288", "16", "1,8,64"});
+        m.add(new String[] {"conv", "reference", "32768", "16", "1,8"});
+        m.add(new String[] {"lowrank", "sim", "65536,1000000", "4,16,64", "1"});
+        m.add(new String[] {"lowrank", "sim", "65536", "16", "8,64"});
+        m.add(new String[] {"lowrank", "reference", "65536", "16", "1,8"});
+        return m;
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || !args[0].startsWith("--suite")) {
             org.openjdk.jmh.Main.main(args);
@@ -61,7 +76,7 @@ public final class SuiteMain {
         MachineProbe.Bandwidth bw1 = MachineProbe.stream(1 << 25, 1, 3);
         double fma = MachineProbe.fmaPeak(threads, 20_000_000);
         List<BenchSuite.Row> rows = new ArrayList<>();
-        for (String[] set : matrix()) {
+        for (String[] set : args[0].equals("--suite-small") ? smallMatrix() : matrix()) {
             ChainedOptionsBuilder ob = new OptionsBuilder().include(StepBenchmark.class.getName())
                     .param("kind", set[0]).param("backend", set[1]).param("d", set[2].split(","))
                     .param("k", set[3].split(",")).param("chains", set[4].split(","));
@@ -88,7 +103,11 @@ public final class SuiteMain {
         machine.put("load", "before " + loadBefore + ", after " + MachineProbe.loadAverage());
         Report report = new Report(machine, bw, bw1, fma, threads, rows, Map.of());
         String md = report.markdown(false, 0).replace("# tdi per-step benchmarks (full)",
-                "# tdi per-step benchmarks (JMH suites: java -jar benchmarks/target/benchmarks.jar --suite)");
+                "# tdi per-step benchmarks (JMH suites: java -jar benchmarks/target/benchmarks.jar " + args[0] + ")")
+                .replace("timed through the public `Substrate.run` API (per step = (T(2S) - T(S)) / S over 5 pairs of"
+                        + " runs of S steps, S sized so a run lasts ~0.1 s, after a warm-up)", "timed by JMH"
+                        + " (`StepBenchmark`: each invocation a run of S steps through `Substrate.run`, 8 warm-up and 5"
+                        + " measured iterations of 1 s, one fork; per step = score / S; best = the fastest iteration)");
         Files.writeString(out.resolve("results.md"), md);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("date", Instant.now().toString());

@@ -13,15 +13,15 @@ import picocli.CommandLine.Option;
  * targets judged. The full JMH suites are {@code java -jar benchmarks/target/benchmarks.jar} (benchmarks/README.md).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Times one Langevin step of every operator kind on sim and reference, runs the NumPy and",
-                "PyTorch peers on the identical programs, and writes results.md and results.json."})
+        description = "Times one Langevin step of every operator kind on sim and reference, runs the NumPy and"
+                + " PyTorch peers on the identical programs, and writes results.md and results.json (a few minutes).")
 public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--out", description = "directory for results.md, results.json and the peer export"
             + " (default: runs/bench under the tdi home)")
     Path out;
 
-    @Option(names = "--full", description = "the long case list (more sizes, ranks, 64 chains; tens of minutes)")
+    @Option(names = "--full", description = "the long case list (more sizes, ranks, 64 chains; 10-20 minutes)")
     boolean full;
 
     @Option(names = "--no-peers", description = "skip NumPy and PyTorch")

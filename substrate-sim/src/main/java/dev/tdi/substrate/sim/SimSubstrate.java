@@ -36,6 +36,8 @@ public final class SimSubstrate extends AbstractSubstrate {
     private final Kernels kernels;
     private final Pool pool;
     private Compiled plan;
+    private float[][] gCache;
+    private double[][] sumCache;
 
     SimSubstrate(Kernels kernels, int threads) {
         super(SimProvider.NAME, SimProvider.capabilitiesStatic());
@@ -89,8 +91,8 @@ public final class SimSubstrate extends AbstractSubstrate {
         return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
     }
 
-    private void requireMemory(Program program, int chains, boolean convergence, String what) {
-        long need = estimateBytes(program, chains, convergence) + HEADROOM;
+    private void requireMemory(Program program, int chains, boolean convergence, long held, String what) {
+        long need = estimateBytes(program, chains, convergence) - held + HEADROOM;
         if (need > availableHeap()) {
             System.gc();
         }
@@ -140,7 +142,10 @@ public final class SimSubstrate extends AbstractSubstrate {
 
     @Override
     protected void upload(Program program) {
-        requireMemory(program, 1, false, "the program");
+        plan = null;
+        gCache = null;
+        sumCache = null;
+        requireMemory(program, 1, false, 0, "the program");
         List<ModuleSpec> ms = program.modules();
         int m = ms.size();
         ModuleSpec[] modules = ms.toArray(new ModuleSpec[0]);
@@ -244,6 +249,8 @@ public final class SimSubstrate extends AbstractSubstrate {
     @Override
     protected void release() {
         plan = null;
+        gCache = null;
+        sumCache = null;
         pool.close();
     }
 
@@ -298,7 +305,7 @@ public final class SimSubstrate extends AbstractSubstrate {
         Program program = p.program();
         int chains = spec.chains();
         int n = program.units();
-        requireMemory(program, chains, spec.untilConverged(), "this run");
+        requireMemory(program, chains, spec.untilConverged(), p.opBytes(), "this run"); // layouts already held
 
         ModuleSpec[] modules = p.modules();
         int m = modules.length;
@@ -313,7 +320,20 @@ public final class SimSubstrate extends AbstractSubstrate {
         float bound = (float) Math.min(spec.divergenceBound(), Float.MAX_VALUE);
 
         float[][] x = new float[chains][];
-        float[][] g = new float[chains][n];
+        // The gradient and the window sums are kept between runs of the same shape (many short runs, as a
+        // sampling loop makes, then skip allocating and page-faulting them); g needs no clearing (every step
+        // rewrites it on free units, and clamped units' entries are never read), the sums are cleared.
+        if (gCache == null || gCache.length != chains || gCache[0].length != n) {
+            gCache = null;
+            sumCache = null;
+            gCache = new float[chains][n];
+            sumCache = new double[chains][n];
+        } else {
+            for (double[] row : sumCache) {
+                Arrays.fill(row, 0);
+            }
+        }
+        float[][] g = gCache;
         for (int c = 0; c < chains; c++) {
             x[c] = initialState(p, spec, n);
         }
@@ -338,7 +358,7 @@ public final class SimSubstrate extends AbstractSubstrate {
         Segment[] segs = p.segments();
         int segTasks = segs.length;
         long elementWork = (long) n * chains * 8;
-        double[][] sum = new double[chains][n];
+        double[][] sum = sumCache;
         double[][] previousBlock = null;
         long taken = 0;
         long inBlock = 0;
