@@ -11,6 +11,9 @@ import picocli.CommandLine.Command;
         description = "Thermodynamic diffusion inference: run a denoising U-Net by relaxing an equilibrating substrate.",
         subcommands = {
             BackendsCommand.class,
+            dev.tdi.cli.inference.RunCommand.class,
+            dev.tdi.cli.inference.ReproduceCommand.class,
+            dev.tdi.cli.inference.GenerateCommand.class,
             dev.tdi.cli.bench.BenchCommand.class,
             dev.tdi.cli.fpga.FpgaEmulatorCommand.class,
             dev.tdi.cli.unet.TrainCommand.class,

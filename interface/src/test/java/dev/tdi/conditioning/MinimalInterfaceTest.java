@@ -112,6 +112,19 @@ class MinimalInterfaceTest {
     }
 
     @Test
+    void aModelWithTooManyChannelsForTheSeedBudgetIsReportedAsSuch() {
+        Map<String, Integer> fields = new java.util.LinkedHashMap<>();
+        fields.put("a", 100);
+        fields.put("b", 44); // C = 144 > 143
+        var big = new SyntheticOracle(fields, 0, 3);
+        var i = (MinimalInterface) interfaces.create("minimal:steps=2", calibration, big, 1);
+        assertEquals(120 + 17 * 144, i.parameters());
+        assertTrue(i.describe().contains("> 2560: the seed's size needs C <= 143 at b=4, h=16"), i.describe());
+        var fits = (MinimalInterface) interfaces.create("minimal:h=15,steps=2", calibration, big, 1);
+        assertTrue(fits.parameters() <= 2560 && fits.describe().contains("<= 2560"), fits.describe());
+    }
+
+    @Test
     void labelsBecomeOneHotFeatures() {
         SyntheticOracle labelled = new SyntheticOracle(SyntheticOracle.fields(), 3, 9);
         List<ConditioningInput> cal = new ArrayList<>();

@@ -1,0 +1,60 @@
+package dev.tdi.cli.inference;
+
+import dev.tdi.inference.Jobs;
+import dev.tdi.inference.ReproduceJob;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tdi reproduce}: the seed's table beside ours, with ablations and plots. */
+@Command(name = "reproduce", mixinStandardHelpOptions = true,
+        description = {"Reproduce the seed's figures on the shipped model and evaluation inputs: the seed's table",
+            "beside ours, a rank sweep, coupling baselines, interface sizes, no skip, no interface, temperature,",
+            "relaxation curves. Writes DIR/results.json and PNG plots."})
+public final class ReproduceCommand implements Callable<Integer> {
+
+    @Option(names = "--backend", paramLabel = "NAME", description = "substrate backend (default: sim if installed, else reference)")
+    String backend;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/reproduce", description = "output directory (default: ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--eval", paramLabel = "N", defaultValue = "16", description = "held-out evaluation inputs per configuration (default: ${DEFAULT-VALUE})")
+    int evalInputs;
+
+    @Option(names = "--ranks", paramLabel = "K,...", split = ",", defaultValue = "1,2,4,8,16,32,64",
+            description = "ranks of the sweep (default: ${DEFAULT-VALUE})")
+    int[] ranks;
+
+    @Option(names = "--temperatures", paramLabel = "T,...", split = ",", defaultValue = "1e-4,1e-2,1,10",
+            description = "temperatures of the sweep; the first is used everywhere else (default: ${DEFAULT-VALUE})")
+    double[] temperatures;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "a model directory; default: the shipped model")
+    Path model;
+
+    @Override
+    public Integer call() throws Exception {
+        if (evalInputs < 1) {
+            throw new IllegalArgumentException("--eval must be >= 1, found " + evalInputs);
+        }
+        for (int k : ranks) {
+            if (k < 1) {
+                throw new IllegalArgumentException("--ranks must all be >= 1, found " + k);
+            }
+        }
+        for (double t : temperatures) {
+            if (!(t >= 0)) {
+                throw new IllegalArgumentException("--temperatures must all be >= 0, found " + t);
+            }
+        }
+        String b = backend == null ? Jobs.defaultBackend() : backend;
+        ReproduceJob.execute(new ReproduceJob.Params(b, out, seed, evalInputs, model, ranks, temperatures),
+                System.out);
+        return 0;
+    }
+}

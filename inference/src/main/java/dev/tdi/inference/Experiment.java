@@ -1,0 +1,295 @@
+package dev.tdi.inference;
+
+import dev.tdi.conditioning.BiasOracle;
+import dev.tdi.conditioning.ConditioningInput;
+import dev.tdi.conditioning.ConditioningInterface;
+import dev.tdi.coupling.CouplingStrategies;
+import dev.tdi.coupling.SkipConnection;
+import dev.tdi.substrate.Substrate;
+import dev.tdi.substrate.SubstrateConfig;
+import dev.tdi.substrate.SubstrateRegistry;
+import dev.tdi.unet.Layer;
+import dev.tdi.unet.UNet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * One evaluation set-up: a network, calibration (digital forward on calibration images at sampled t, feeding the
+ * coupling strategies; a grid of t feeding the interfaces), held-out evaluation inputs and their digital taps. Each
+ * {@link #evaluate} compiles the network with a coupling strategy, fits an interface, relaxes the substrate on every
+ * evaluation input and measures (docs/physics.md, "Metrics").
+ */
+public final class Experiment {
+
+    /** Makes an interface from a spec (ConditioningInterfaces::create has this shape). */
+    @FunctionalInterface
+    public interface InterfaceMaker {
+        ConditioningInterface create(String spec, List<ConditioningInput> calibration, BiasOracle oracle, long seed);
+    }
+
+    /** Set-up parameters. */
+    public record Setup(String backend, SubstrateConfig backendConfig, long seed, int evalInputs, int calibImages,
+                        int calibTimesteps, double temperature, long window, UNetCompiler.Options options) {
+    }
+
+    /** What one configuration measured. */
+    public record Outcome(String backend, String coupling, String conditioning, double temperature,
+                          double decoderCosine, double decoderCosineMin, Map<Integer, Double> decoderCosineByLevel,
+                          double outputCosine, long interfaceParameters, long interfaceMacs, long skipCouplings,
+                          long denseSkipCouplings, long longRangeLines, int maxRank, long stepsToConverge,
+                          long stepsPerInference, double secondsPerStep, double eta, EnergyLedger.Account energy,
+                          List<Map<String, float[]>> states, int[] timesteps, double[] perInputCosine) {
+
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("backend", backend);
+            m.put("coupling", coupling);
+            m.put("interface", conditioning);
+            m.put("temperature", temperature);
+            m.put("decoder_cosine", decoderCosine);
+            m.put("decoder_cosine_min", decoderCosineMin);
+            Map<String, Double> lv = new LinkedHashMap<>();
+            decoderCosineByLevel.forEach((k, v) -> lv.put("level" + k, v));
+            m.put("decoder_cosine_by_level", lv);
+            m.put("output_cosine", outputCosine);
+            m.put("interface_parameters", interfaceParameters);
+            m.put("interface_macs", interfaceMacs);
+            m.put("skip_couplings", skipCouplings);
+            m.put("skip_couplings_dense", denseSkipCouplings);
+            m.put("long_range_lines", longRangeLines);
+            m.put("max_rank", maxRank);
+            m.put("steps_to_converge", stepsToConverge);
+            m.put("steps_per_inference", stepsPerInference);
+            m.put("seconds_per_step", secondsPerStep);
+            m.put("eta", eta);
+            m.put("energy", energy.toMap());
+            List<Map<String, Object>> per = new ArrayList<>();
+            for (int i = 0; i < timesteps.length; i++) {
+                per.add(Map.of("t", timesteps[i], "decoder_cosine", perInputCosine[i]));
+            }
+            m.put("per_input", per);
+            return m;
+        }
+    }
+
+    private final UNet net;
+    private final Setup setup;
+    private final List<SkipConnection> skips;
+    private final List<ConditioningInput> calibrationInputs;
+    private final BiasOracle oracle;
+    private final List<Workload.Noised> eval;
+    private final List<Map<String, float[]>> digital;
+    private final EnergyLedger ledger;
+    private final Consumer<String> log;
+
+    public Experiment(UNet net, Workload data, Setup setup, EnergyLedger ledger, Consumer<String> log) {
+        this.net = net;
+        this.setup = setup;
+        this.ledger = ledger;
+        this.log = log;
+        this.oracle = new TimeBiasOracle(net);
+        int steps = net.config().diffusionSteps();
+        // calibration activations: digital forward on calibration images at sampled t
+        int nCal = Math.min(setup.calibImages(), data.calibrationAvailable());
+        if (setup.evalInputs() > data.evaluationAvailable()) {
+            throw new IllegalArgumentException("asked for " + setup.evalInputs() + " evaluation inputs; "
+                    + data.source() + " holds " + data.evaluationAvailable() + " held out from calibration");
+        }
+        float[] cx = new float[nCal * net.inputSize()];
+        int[] ct = new int[nCal];
+        SplittableRandom r = new SplittableRandom(setup.seed() ^ 0x5DEECE66DL);
+        for (int i = 0; i < nCal; i++) {
+            Workload.Noised n = data.noisedAt(net, data.calibrationOffset() + i, r.nextInt(steps), r);
+            System.arraycopy(n.xt(), 0, cx, i * net.inputSize(), net.inputSize());
+            ct[i] = n.t();
+        }
+        this.skips = UNetCompiler.skipConnections(net, net.forward(cx, ct));
+        this.calibrationInputs = new ArrayList<>();
+        for (int i = 0; i < setup.calibTimesteps(); i++) {
+            calibrationInputs.add(ConditioningInput.of((int) Math.round(i * (steps - 1.0)
+                    / Math.max(1, setup.calibTimesteps() - 1)), steps));
+        }
+        this.eval = new ArrayList<>();
+        this.digital = new ArrayList<>();
+        for (int i = 0; i < setup.evalInputs(); i++) {
+            Workload.Noised n = data.noised(net, i, setup.seed());
+            eval.add(n);
+            UNet.Forward f = net.forward(n.xt(), new int[]{n.t()});
+            Map<String, float[]> taps = new LinkedHashMap<>();
+            for (Layer l : net.layers()) {
+                taps.put(l.name(), f.tap(l.name()));
+            }
+            digital.add(taps);
+        }
+    }
+
+    public List<SkipConnection> skips() {
+        return skips;
+    }
+
+    public List<Workload.Noised> evalInputs() {
+        return eval;
+    }
+
+    public List<Map<String, float[]>> digitalTaps() {
+        return digital;
+    }
+
+    public List<ConditioningInput> calibrationInputs() {
+        return calibrationInputs;
+    }
+
+    public BiasOracle oracle() {
+        return oracle;
+    }
+
+    public UNet net() {
+        return net;
+    }
+
+    /** Compiles with a coupling spec. */
+    public CompiledUNet compile(String couplingSpec) {
+        CouplingStrategies.Result cr = CouplingStrategies.standard().couple(couplingSpec, skips);
+        return UNetCompiler.compile(net, cr.coupled(), cr.strategy().spec(), setup.options());
+    }
+
+    /**
+     * Steps to converge: the fewest steps (doubling from 8) after which a zero-temperature relaxation from the zero
+     * state is within relative error {@code tol} of the program's exact fixed point on every decoder module
+     * concatenated, for evaluation input 0.
+     */
+    public long stepsToConverge(SubstrateDenoiser d, double tol, long maxSteps) {
+        Workload.Noised n = eval.get(0);
+        ConditioningInput ci = ConditioningInput.of(n.t(), net.config().diffusionSteps());
+        d.load(n.xt(), ci);
+        double[] fp = FixedPoint.solve(d.compiled().program(), Map.of(CompiledUNet.INPUT, n.xt()), d.biasFields(ci));
+        Map<String, float[]> exact = new LinkedHashMap<>();
+        for (String m : d.compiled().decoderModules()) {
+            exact.put(m, FixedPoint.slice(d.compiled().program(), fp, m));
+        }
+        float[] target = Metrics.concat(exact, d.compiled().decoderModules());
+        for (long s = 8; s <= maxSteps; s *= 2) {
+            var spec = d.spec(0, null).toBuilder().steps(s - 1, 1).temperature(0).build();
+            var r = d.run(spec);
+            double err = Metrics.relativeError(Metrics.concat(r.states(), d.compiled().decoderModules()), target);
+            if (err <= tol) {
+                return s;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The relaxation curve of a configuration on evaluation input 0 at T = 0 from the zero state: for each step count,
+     * the decoder's relative distance to the program's exact fixed point.
+     */
+    public double[] relaxationCurve(String couplingSpec, ConditioningInterface iface, long[] steps) {
+        CompiledUNet c = compile(couplingSpec);
+        try (Substrate s = SubstrateRegistry.open(setup.backend(), setup.backendConfig())) {
+            SubstrateDenoiser d = new SubstrateDenoiser(s, c, iface, new SubstrateDenoiser.Settings(0, 0, 1, 1));
+            Workload.Noised n = eval.get(0);
+            ConditioningInput ci = ConditioningInput.of(n.t(), net.config().diffusionSteps());
+            d.load(n.xt(), ci);
+            double[] fp = FixedPoint.solve(c.program(), Map.of(CompiledUNet.INPUT, n.xt()), d.biasFields(ci));
+            Map<String, float[]> exact = new LinkedHashMap<>();
+            for (String m : c.decoderModules()) {
+                exact.put(m, FixedPoint.slice(c.program(), fp, m));
+            }
+            float[] target = Metrics.concat(exact, c.decoderModules());
+            double[] err = new double[steps.length];
+            for (int i = 0; i < steps.length; i++) {
+                var spec = d.spec(0, null).toBuilder().steps(steps[i] - 1, 1).temperature(0).build();
+                err[i] = Metrics.relativeError(Metrics.concat(d.run(spec).states(), c.decoderModules()), target);
+            }
+            return err;
+        }
+    }
+
+    /** Measures one configuration on every evaluation input. */
+    public Outcome evaluate(String couplingSpec, String interfaceSpec, InterfaceMaker interfaces, double temperature) {
+        CompiledUNet c = compile(couplingSpec);
+        ConditioningInterface iface = interfaces.create(interfaceSpec, calibrationInputs, oracle, setup.seed());
+        try (Substrate s = SubstrateRegistry.open(setup.backend(), setup.backendConfig())) {
+            SubstrateDenoiser probe = new SubstrateDenoiser(s, c, iface, new SubstrateDenoiser.Settings(0, 0, 1, 1));
+            long converge = stepsToConverge(probe, 1e-3, 4096);
+            long burn = converge > 0 ? converge : 4096;
+            SubstrateDenoiser d = new SubstrateDenoiser(s, c, iface,
+                    new SubstrateDenoiser.Settings(temperature, burn, setup.window(), 1));
+            int n = eval.size();
+            double[] cos = new double[n];
+            double[] outCos = new double[n];
+            Map<Integer, double[]> byLevel = new LinkedHashMap<>();
+            List<Map<String, float[]>> states = new ArrayList<>();
+            long steps = 0;
+            long nanos = 0;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                Workload.Noised in = eval.get(i);
+                var r = d.denoise(in.xt(), ConditioningInput.of(in.t(), net.config().diffusionSteps()), null,
+                        setup.seed() + i);
+                steps += r.steps();
+                nanos += r.wallNanos();
+                cos[i] = Metrics.decoderCosine(r.states(), digital.get(i), c.decoderModules());
+                outCos[i] = Metrics.cosine(r.states().get("out"), digital.get(i).get("out"));
+                for (var e : c.decoderLevels().entrySet()) {
+                    byLevel.computeIfAbsent(e.getKey(), k -> new double[n])[i] =
+                            Metrics.decoderCosine(r.states(), digital.get(i), e.getValue());
+                }
+                states.add(r.states());
+                if (log != null && (i + 1) % Math.max(1, n / 4) == 0) {
+                    double el = (System.nanoTime() - t0) / 1e9;
+                    log.accept(String.format(java.util.Locale.ROOT,
+                            "  [%s + %s] %d/%d inputs, %d steps each, %.0f steps/s, ETA %.0f s", c.strategy(),
+                            iface.spec(), i + 1, n, r.steps(), steps / Math.max(1e-9, nanos / 1e9),
+                            el / (i + 1) * (n - i - 1)));
+                }
+            }
+            Map<Integer, Double> lv = new LinkedHashMap<>();
+            byLevel.forEach((k, v) -> lv.put(k, Metrics.mean(v)));
+            long freeUnits = c.program().units() - c.program().module(CompiledUNet.INPUT).size();
+            long perInference = d.settings().steps();
+            var energy = ledger.account(freeUnits, c.plan().relaxationTimes(perInference),
+                    net.inputSize() * c.inputReaders() + c.conditionedChannels(), net.inputSize(),
+                    iface.multiplyAccumulates(),
+                    net.macsPerImage());
+            long dense = skips.stream().mapToLong(sk -> sk.operator().couplings()).sum();
+            int maxRank = c.coupled().stream().mapToInt(cs -> cs instanceof dev.tdi.coupling.CoupledSkip.Bus b
+                    ? b.w().rank() : 0).max().orElse(0);
+            return new Outcome(setup.backend(), c.strategy(), iface.spec(), temperature, Metrics.mean(cos),
+                    Metrics.min(cos), lv, Metrics.mean(outCos), iface.parameters(), iface.multiplyAccumulates(),
+                    c.skipCouplings(), dense, c.longRangeLines(), maxRank, converge, perInference,
+                    nanos / 1e9 / steps, c.plan().eta(), energy, states,
+                    eval.stream().mapToInt(Workload.Noised::t).toArray(), cos);
+        }
+    }
+
+    /**
+     * Decoder shift of the trained skips: ||d_with_skip - d_without_skip|| / ||d_without_skip|| on the exact fixed
+     * points (dense vs none, oracle conditioning), averaged over the evaluation inputs.
+     */
+    public double decoderShift() {
+        CompiledUNet with = compile("dense");
+        CompiledUNet without = compile("none");
+        double[] shift = new double[eval.size()];
+        for (int i = 0; i < eval.size(); i++) {
+            Workload.Noised in = eval.get(i);
+            Map<String, float[]> bias = new LinkedHashMap<>();
+            oracle.biases(ConditioningInput.of(in.t(), net.config().diffusionSteps()))
+                    .forEach((k, v) -> bias.put(k, with.biasField(k, v)));
+            double[] a = FixedPoint.solve(with.program(), Map.of(CompiledUNet.INPUT, in.xt()), bias);
+            double[] b = FixedPoint.solve(without.program(), Map.of(CompiledUNet.INPUT, in.xt()), bias);
+            Map<String, float[]> sa = new LinkedHashMap<>();
+            Map<String, float[]> sb = new LinkedHashMap<>();
+            for (String m : with.decoderModules()) {
+                sa.put(m, FixedPoint.slice(with.program(), a, m));
+                sb.put(m, FixedPoint.slice(without.program(), b, m));
+            }
+            shift[i] = Metrics.decoderShift(sa, sb, with.decoderModules());
+        }
+        return Metrics.mean(shift);
+    }
+}

@@ -1,0 +1,139 @@
+package dev.tdi.inference;
+
+import com.google.gson.GsonBuilder;
+import dev.tdi.conditioning.ConditioningInput;
+import dev.tdi.conditioning.ConditioningInterface;
+import dev.tdi.conditioning.ConditioningInterfaces;
+import dev.tdi.coupling.CouplingStrategies;
+import dev.tdi.substrate.SubstrateConfig;
+import dev.tdi.substrate.SubstrateRegistry;
+import dev.tdi.unet.UNet;
+import dev.tdi.unet.UNetModel;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Shared plumbing of the run, reproduce and generate jobs: validation, model loading, headers, JSON. */
+public final class Jobs {
+    private Jobs() {
+    }
+
+    /** The default backend: {@code sim} when installed, else {@code reference}. */
+    public static String defaultBackend() {
+        return SubstrateRegistry.names().contains("sim") ? "sim" : "reference";
+    }
+
+    /** Checks names and specs before any work, so bad input fails fast with the accepted values. */
+    public static void validate(String backend, List<String> couplings, List<String> interfaces) {
+        SubstrateRegistry.provider(backend);
+        CouplingStrategies cs = CouplingStrategies.standard();
+        for (String c : couplings) {
+            cs.create(c);
+        }
+        ConditioningInterfaces is = ConditioningInterfaces.standard();
+        for (String i : interfaces) {
+            var parsed = dev.tdi.conditioning.InterfaceParameters.split(i);
+            var f = is.factory(parsed.getKey());
+            // a fit on one input validates every parameter before any real fitting happens
+            f.create(parsed.getValue(), List.of(ConditioningInput.of(0, 2), ConditioningInput.of(1, 2)),
+                    in -> Map.of("probe", new float[]{in.timestep()}), 0);
+        }
+    }
+
+    /** The interface maker backed by the Guice-bound interfaces. */
+    public static Experiment.InterfaceMaker interfaces() {
+        ConditioningInterfaces is = ConditioningInterfaces.standard();
+        return is::create;
+    }
+
+    /** A loaded model and how to describe it. */
+    public record Model(UNet net, String description) {
+    }
+
+    /** The model in {@code dir}, or the shipped default when dir is null. */
+    public static Model loadModel(Path dir) throws IOException {
+        if (dir != null) {
+            return new Model(UNetModel.load(dir), dir.toString());
+        }
+        try {
+            UNet net = UNetModel.loadDefault();
+            Map<String, String> meta = UNetModel.defaultMetadata();
+            return new Model(net, "default (shipped resource" + (meta.isEmpty() ? "" : ", " + meta) + ")");
+        } catch (java.io.UncheckedIOException e) {
+            throw new IOException("the default model is not in this build (" + e.getCause().getMessage()
+                    + "); train one with the unet module or pass --model DIR", e);
+        }
+    }
+
+    /** The header every report starts with. */
+    public static Map<String, Object> header(String command, long seed, String backend, String coupling,
+                                             String conditioning, Model model) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("command", command);
+        h.put("seed", seed);
+        h.put("backend", backend);
+        h.put("strategy", coupling);
+        h.put("interface", conditioning);
+        h.put("model", model.description());
+        h.put("machine", Machine.describe());
+        return h;
+    }
+
+    public static void printHeader(PrintStream out, Map<String, Object> h) {
+        out.printf(Locale.ROOT, "%s: seed %s, backend %s, strategy %s, interface %s%n", h.get("command"),
+                h.get("seed"), h.get("backend"), h.get("strategy"), h.get("interface"));
+        out.println("model: " + h.get("model"));
+        out.println("machine: " + h.get("machine"));
+    }
+
+    public static void writeJson(Path file, Object value) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        String json = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
+                .toJson(value);
+        Files.writeString(file, json + "\n");
+    }
+
+    /** x0 estimate from x_t and a predicted epsilon at step t, clipped to [-1, 1]. */
+    public static float[] x0Estimate(UNet net, float[] xt, float[] eps, int t) {
+        double ab = Workload.alphaBar(net.config(), t);
+        float[] x0 = new float[xt.length];
+        for (int i = 0; i < x0.length; i++) {
+            x0[i] = (float) Math.max(-1, Math.min(1, (xt[i] - Math.sqrt(1 - ab) * eps[i]) / Math.sqrt(ab)));
+        }
+        return x0;
+    }
+
+    /** The complete-system defaults. */
+    public static final String DEFAULT_COUPLING = "hbc:k=16";
+    public static final String DEFAULT_INTERFACE = "minimal:b=4,h=16";
+    /** Default relaxation temperature (kT in units where the output residual's weight is 1). */
+    public static final double DEFAULT_TEMPERATURE = 1e-4;
+    public static final long DEFAULT_WINDOW = 32;
+    /** Calibration images for the coupling strategies (digital forward at sampled t). */
+    public static final int CALIBRATION_IMAGES = 512;
+
+    /** A row of a fixed-width table. */
+    static String row(String k, String v) {
+        return String.format(Locale.ROOT, "  %-44s %s", k, v);
+    }
+
+    static List<String> list(String... s) {
+        return new ArrayList<>(List.of(s));
+    }
+
+    /** The experiment set-up used by every job. */
+    public static Experiment.Setup setup(String backend, long seed, int evalInputs, double temperature) {
+        return new Experiment.Setup(backend, SubstrateConfig.defaults(), seed, evalInputs, CALIBRATION_IMAGES, 64, temperature,
+                DEFAULT_WINDOW, UNetCompiler.Options.defaults());
+    }
+
+    static ConditioningInterface oracleOf(Experiment e) {
+        return new dev.tdi.conditioning.OracleInterface(e.oracle());
+    }
+}

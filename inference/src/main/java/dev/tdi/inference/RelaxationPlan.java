@@ -1,0 +1,113 @@
+package dev.tdi.inference;
+
+import dev.tdi.substrate.program.Operator;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The two levers that make a compiled U-Net relax fast (docs/physics.md, "Relaxation"): the residual weight w_l of
+ * every layer and the per-module step size dt_l.
+ * <p>
+ * The curvature of U along module l is at most w_l (its own residual) plus sum_c w_c ||W_{c,l}||^2 (the residuals
+ * of the consumers c that read l through W_{c,l}). Walking the DAG backwards from the sinks (w = 1), the plan sets
+ * <pre>w_l = max(1, sum_c w_c ||W_{c,l}||^2 / gamma)</pre>
+ * so that the downstream pull on l is at most gamma times its own stiffness; weights therefore decrease along the
+ * DAG. With dt_l = eta / w_l every module relaxes its own residual at rate eta per step. Stability: the
+ * preconditioned Hessian M^{1/2} H M^{1/2} (M = diag dt) is a sum of one positive semi-definite term per residual c,
+ * of norm at most eta (1 + g_c) with g_c = sum over free sources s of (w_c / w_s) ||W_{c,s}||^2; summing those
+ * bounds over the residuals that touch a module l gives S_l, and lambda_max <= eta max_l S_l. Euler-Maruyama is
+ * stable when eta max_l S_l < 2, so the automatic eta is min(1, 0.95 * 2 / max_l S_l) (docs/physics.md).
+ *
+ * @param eta          the per-step relaxation fraction of each module's own residual
+ * @param stableEta    2 / max_l S_l: the eta below which stability is proven
+ * @param gamma        the bound on downstream pull relative to own stiffness
+ * @param weights      w_l per residual target module
+ * @param stepSizes    dt_l per free module
+ * @param sourceNorms  ||W||_2 per "target<-source" edge, from power iteration
+ */
+public record RelaxationPlan(double eta, double stableEta, double gamma, Map<String, Double> weights, Map<String, Double> stepSizes,
+                             Map<String, Double> sourceNorms) {
+
+    /** eta = NaN asks for the automatic, provably stable eta. */
+    public static final double AUTO_ETA = Double.NaN;
+    /** Default gamma. */
+    public static final double DEFAULT_GAMMA = 0.1;
+    /** Power-iteration rounds for the norm estimate; the estimate is inflated by {@link #NORM_SAFETY}. */
+    static final int POWER_ITERATIONS = 40;
+    static final double NORM_SAFETY = 1.05;
+
+    public RelaxationPlan {
+        weights = Collections.unmodifiableMap(new LinkedHashMap<>(weights));
+        stepSizes = Collections.unmodifiableMap(new LinkedHashMap<>(stepSizes));
+        sourceNorms = Collections.unmodifiableMap(new LinkedHashMap<>(sourceNorms));
+    }
+
+    /** One residual as the planner sees it: target, and (source, operator) pairs. */
+    public record Edge(String target, List<Map.Entry<String, Operator>> sources) {
+    }
+
+    /**
+     * Plans weights and steps for residuals given in topological order.
+     *
+     * @throws IllegalArgumentException for eta or gamma outside the stable range
+     */
+    public static RelaxationPlan plan(List<Edge> residuals, double eta, double gamma) {
+        if (!(gamma > 0) || !Double.isFinite(gamma)) {
+            throw new IllegalArgumentException("relaxation gamma must be > 0, found " + gamma);
+        }
+        if (!Double.isNaN(eta) && !(eta > 0 && eta < 2)) {
+            throw new IllegalArgumentException("relaxation eta must be in (0, 2) or automatic, found " + eta);
+        }
+        Map<String, Double> norms = new LinkedHashMap<>();
+        Map<String, Double> pull = new LinkedHashMap<>();
+        Map<String, Double> w = new LinkedHashMap<>();
+        List<Edge> reversed = new ArrayList<>(residuals);
+        Collections.reverse(reversed);
+        for (Edge e : reversed) {
+            double wl = Math.max(1.0, pull.getOrDefault(e.target(), 0.0) / gamma);
+            w.put(e.target(), wl);
+            for (Map.Entry<String, Operator> s : e.sources()) {
+                double n = Operators.spectralNorm(s.getValue(), POWER_ITERATIONS) * NORM_SAFETY;
+                norms.put(e.target() + "<-" + s.getKey(), n);
+                pull.merge(s.getKey(), wl * n * n, Double::sum);
+            }
+        }
+        // Stability bound: per residual c, g_c over free sources; S_l sums (1 + g_c) over residuals touching l.
+        Map<String, Double> s = new LinkedHashMap<>();
+        for (Edge e : residuals) {
+            double wc = w.get(e.target());
+            double g = 0;
+            for (Map.Entry<String, Operator> src : e.sources()) {
+                Double ws = w.get(src.getKey());
+                if (ws != null) {
+                    double n = norms.get(e.target() + "<-" + src.getKey());
+                    g += wc / ws * n * n;
+                }
+            }
+            s.merge(e.target(), 1 + g, Double::sum);
+            for (Map.Entry<String, Operator> src : e.sources()) {
+                if (w.containsKey(src.getKey())) {
+                    s.merge(src.getKey(), 1 + g, Double::sum);
+                }
+            }
+        }
+        double maxS = s.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
+        double stable = 2 / maxS;
+        double chosen = Double.isNaN(eta) ? Math.min(1.0, 0.95 * stable) : eta;
+        Map<String, Double> weights = new LinkedHashMap<>();
+        Map<String, Double> dt = new LinkedHashMap<>();
+        for (Edge e : residuals) {
+            weights.put(e.target(), w.get(e.target()));
+            dt.put(e.target(), chosen / w.get(e.target()));
+        }
+        return new RelaxationPlan(chosen, stable, gamma, weights, dt, norms);
+    }
+
+    /** Relaxation times (in each module's own time constant 1/w_l) elapsed in {@code steps} steps. */
+    public double relaxationTimes(long steps) {
+        return steps * eta;
+    }
+}

@@ -1,0 +1,98 @@
+package dev.tdi.inference;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code tdi run}: the complete system (a coupling strategy + a conditioning interface) on held-out inputs, with a
+ * short table, results.json and a PNG of the digital denoiser's output beside the substrate's.
+ */
+public final class RunJob {
+    /** Parameters of a run. */
+    public record Params(String backend, String coupling, String conditioning, Path out, long seed, int evalInputs,
+                         double temperature, Path model) {
+    }
+
+    private RunJob() {
+    }
+
+    public static Map<String, Object> execute(Params p, PrintStream out) throws IOException {
+        Jobs.validate(p.backend(), List.of(p.coupling()), List.of(p.conditioning()));
+        long start = System.nanoTime();
+        Jobs.Model model = Jobs.loadModel(p.model());
+        Map<String, Object> header = Jobs.header("tdi run", p.seed(), p.backend(), p.coupling(), p.conditioning(),
+                model);
+        Jobs.printHeader(out, header);
+        Workload data = Workload.load();
+        out.println("data: " + data.source());
+        EnergyLedger ledger = new EnergyLedger();
+        out.println("calibrating (digital forward on " + Jobs.CALIBRATION_IMAGES + " calibration images) ...");
+        Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(),
+                p.temperature()), ledger, out::println);
+        Experiment.Outcome o = e.evaluate(p.coupling(), p.conditioning(), Jobs.interfaces(), p.temperature());
+        double wall = (System.nanoTime() - start) / 1e9;
+
+        out.println();
+        out.printf(Locale.ROOT, "results (%d held-out Fashion-MNIST test inputs, t uniform, T = %.3g):%n",
+                p.evalInputs(), p.temperature());
+        out.println(Jobs.row("decoder cosine (mean / min)", String.format(Locale.ROOT, "%.4f / %.4f",
+                o.decoderCosine(), o.decoderCosineMin())));
+        StringBuilder lv = new StringBuilder();
+        o.decoderCosineByLevel().forEach((k, v) -> lv.append(String.format(Locale.ROOT, "level %d: %.4f  ", k, v)));
+        out.println(Jobs.row("decoder cosine by level", lv.toString().trim()));
+        out.println(Jobs.row("denoiser output (epsilon) cosine", String.format(Locale.ROOT, "%.4f",
+                o.outputCosine())));
+        out.println(Jobs.row("interface parameters", Long.toString(o.interfaceParameters())));
+        out.println(Jobs.row("skip couplings (dense skips)", o.skipCouplings() + " (" + o.denseSkipCouplings()
+                + ")"));
+        out.println(Jobs.row("long-range lines", Long.toString(o.longRangeLines())));
+        out.println(Jobs.row("steps per inference (to converge + window)", o.stepsPerInference() + " ("
+                + o.stepsToConverge() + " + " + (o.stepsPerInference() - Math.max(0, o.stepsToConverge())) + ")"));
+        out.println(Jobs.row("wall time per step", String.format(Locale.ROOT, "%.3f ms", o.secondsPerStep() * 1e3)));
+        var en = o.energy();
+        out.println(Jobs.row("energy per inference: substrate / total", String.format(Locale.ROOT,
+                "%.3g J / %.3g J", en.substrateJ(), en.totalJ())));
+        out.println(Jobs.row("GPU energy per U-Net forward (TDP/peak)", String.format(Locale.ROOT, "%.3g J", en.gpuJ())));
+        out.println(Jobs.row("saving vs GPU (TDP/peak): gross / net", String.format(Locale.ROOT, "%.3g x / %.3g x",
+                en.grossSaving(), en.netSaving())));
+        out.println(Jobs.row("saving vs measured H100 (J/image): net", String.format(Locale.ROOT, "%.3g x (GPU %.3g J)",
+                en.netSavingMeasured(), en.gpuMeasuredJ())));
+        out.print(ledger.describe());
+        out.printf(Locale.ROOT, "wall time %.1f s%n", wall);
+
+        Map<String, Object> results = new LinkedHashMap<>(header);
+        results.putAll(o.toMap());
+        results.put("eval_inputs", p.evalInputs());
+        results.put("energy_ledger", ledger.toMap());
+        results.put("wall_seconds", wall);
+        Jobs.writeJson(p.out().resolve("results.json"), results);
+        writeDenoiserPng(p.out().resolve("denoiser.png"), e, o, Math.min(8, p.evalInputs()), p);
+        out.println("wrote " + p.out().resolve("results.json") + " and " + p.out().resolve("denoiser.png"));
+        return results;
+    }
+
+    static void writeDenoiserPng(Path file, Experiment e, Experiment.Outcome o, int n, Params p) throws IOException {
+        List<float[]> noisy = new ArrayList<>();
+        List<float[]> digital = new ArrayList<>();
+        List<float[]> substrate = new ArrayList<>();
+        List<float[]> clean = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Workload.Noised in = e.evalInputs().get(i);
+            noisy.add(in.xt());
+            clean.add(in.x0());
+            digital.add(Jobs.x0Estimate(e.net(), in.xt(), e.digitalTaps().get(i).get("out"), in.t()));
+            substrate.add(Jobs.x0Estimate(e.net(), in.xt(), o.states().get(i).get("out"), in.t()));
+        }
+        int side = (int) Math.round(Math.sqrt(e.net().inputSize()));
+        Plots.imageGrid(file, List.of("clean x0", "noisy x_t", "digital denoiser", "substrate denoiser"),
+                List.of(clean, noisy, digital, substrate), side, 3,
+                "x0 estimates from the predicted noise: " + p.coupling() + " + " + p.conditioning() + " on "
+                        + p.backend() + ", seed " + p.seed());
+    }
+}

@@ -1,0 +1,102 @@
+package dev.tdi.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.tdi.unet.UNet;
+import dev.tdi.unet.UNetConfig;
+import dev.tdi.unet.UNetModel;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** run, reproduce and generate end to end on a tiny 28x28 model: outputs, keys, PNGs, headers. */
+class JobsEndToEndTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+
+    @BeforeAll
+    static void tinyModel() throws Exception {
+        UNetConfig cfg = UNetConfig.defaults().withChannels(new int[]{2, 4}, 1).withTime(8, 8);
+        UNet net = UNet.create(cfg, 5);
+        model = dir.resolve("model");
+        UNetModel.save(net, model, Map.of());
+    }
+
+    private static String capture(ThrowingRunnable r) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        r.run(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    interface ThrowingRunnable {
+        void run(PrintStream out) throws Exception;
+    }
+
+    private static void assertHeader(String out) {
+        for (String s : new String[]{"seed 3", "backend reference", "strategy", "interface", "machine:", "cores", "JDK"}) {
+            assertTrue(out.contains(s), "header should mention '" + s + "':\n" + out);
+        }
+    }
+
+    @Test
+    void reproduceWritesEveryKeyAndThePlots() throws Exception {
+        Path out = dir.resolve("reproduce");
+        String text = capture(o -> ReproduceJob.execute(new ReproduceJob.Params("reference", out, 3, 2, model,
+                new int[]{1, 2}, new double[]{1e-4, 1}), o));
+        assertHeader(text);
+        assertTrue(text.contains("| decoder cosine, oracle bound (dense + oracle) | 1.0000 | 1.0000 |"), text);
+        JsonObject j = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        for (String k : new String[]{"decoder_cosine_complete", "decoder_cosine_oracle", "interface_parameters",
+            "decoder_shift", "conditioning_deficit", "energy_saving_net", "skip_couplings_dense", "skip_couplings_hbc",
+            "hbc_rank", "steps_to_converge", "backend", "seed", "eval_inputs", "rank_sweep"}) {
+            assertTrue(j.has(k), "results.json lacks " + k);
+        }
+        assertEquals("reference", j.get("backend").getAsString());
+        assertEquals(3, j.get("seed").getAsLong());
+        assertEquals(2, j.get("eval_inputs").getAsInt());
+        assertTrue(j.get("decoder_cosine_oracle").getAsDouble() >= 0.99995);
+        var sweep = j.getAsJsonArray("rank_sweep");
+        assertEquals(2, sweep.size());
+        for (var e : sweep) {
+            var o = e.getAsJsonObject();
+            assertTrue(o.has("k") && o.has("decoder_cosine") && o.has("couplings"));
+        }
+        assertTrue(j.get("hbc_rank").getAsInt() >= 1 && j.get("skip_couplings_hbc").getAsLong() > 0);
+        for (String png : new String[]{"cosine-vs-rank.png", "cosine-vs-interface.png", "relaxation.png",
+            "cosine-vs-temperature.png"}) {
+            assertTrue(Files.size(out.resolve(png)) > 1000, png);
+        }
+    }
+
+    @Test
+    void runAndGenerate() throws Exception {
+        Path out = dir.resolve("run");
+        String text = capture(o -> RunJob.execute(new RunJob.Params("reference", "hbc:k=2", "minimal:b=2,h=4", out, 3,
+                2, 1e-4, model), o));
+        assertHeader(text);
+        assertTrue(text.contains("decoder cosine") && text.contains("energy ledger constants"), text);
+        assertTrue(Files.size(out.resolve("denoiser.png")) > 1000);
+        JsonObject j = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        assertEquals("hbc:k=2", j.get("coupling").getAsString());
+
+        Path gen = dir.resolve("generate");
+        String g = capture(o -> GenerateJob.execute(new GenerateJob.Params("reference", "dense", "oracle", 3, 2, gen, 3,
+                1e-6, model), o));
+        assertHeader(g);
+        JsonObject gj = JsonParser.parseString(Files.readString(gen.resolve("results.json"))).getAsJsonObject();
+        for (var c : gj.getAsJsonArray("per_sample_cosine")) {
+            assertTrue(c.getAsDouble() > 0.999, "exact skips + oracle: substrate DDIM follows digital DDIM: " + gj);
+        }
+        assertTrue(Files.size(gen.resolve("samples.png")) > 1000);
+    }
+}
