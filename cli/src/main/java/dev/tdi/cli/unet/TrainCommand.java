@@ -59,6 +59,8 @@ public final class TrainCommand implements Callable<Integer> {
     double maxMinutes;
     @Option(names = "--resume", description = "Continue from DIR/checkpoint.safetensors (same options).")
     boolean resume;
+    @Option(names = "--force", description = "Overwrite a model already in --out instead of refusing.")
+    boolean force;
     @Option(names = "--eval-images", defaultValue = "2000", description = "Test images for the final eps-MSE table (0 = skip).")
     int evalImages;
 
@@ -68,6 +70,13 @@ public final class TrainCommand implements Callable<Integer> {
         if (channels != null || blocks != null) {
             cfg = cfg.withChannels(channels != null ? channels : cfg.channels(),
                     blocks != null ? blocks : cfg.blocksPerLevel());
+        }
+        // A trained model is hours of work: never overwrite one silently.
+        if (!resume && !force && (Files.exists(out.resolve("model.safetensors"))
+                || Files.exists(out.resolve("checkpoint.safetensors")))) {
+            throw new IllegalArgumentException(out + " already holds a model (model.safetensors or"
+                    + " checkpoint.safetensors): pass --resume to continue it, choose another --out, or pass --force"
+                    + " to overwrite it");
         }
         Path dir = data != null ? data : Dataset.DEFAULT_DIR;
         Dataset train = Dataset.load(dir, true);

@@ -55,4 +55,21 @@ class UNetCommandsTest {
         assertEquals((byte) 0x89, png[0]);
         assertEquals('P', png[1]);
     }
+
+    @Test
+    void trainRefusesToOverwriteAModel(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("model.safetensors"), "a model the user trained");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        System.setErr(new java.io.PrintStream(err, true));
+        int rc;
+        try {
+            rc = TdiCommand.execute("train", "--epochs", "1", "--limit", "8", "--out", dir.toString());
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(1, rc);
+        assertTrue(err.toString().contains("already holds a model"), err.toString());
+        assertEquals("a model the user trained", Files.readString(dir.resolve("model.safetensors")));
+    }
 }
