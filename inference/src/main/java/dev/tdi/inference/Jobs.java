@@ -129,9 +129,20 @@ public final class Jobs {
 
     /** The experiment set-up used by every job. */
     public static Experiment.Setup setup(String backend, long seed, int evalInputs, double temperature) {
+        UNetCompiler.Options options = UNetCompiler.Options.defaults();
+        if (!dev.tdi.substrate.SubstrateRegistry.provider(backend).capabilities().numberFormat().floating()) {
+            options = options.withMaxWeight(FIXED_POINT_MAX_WEIGHT);
+        }
         return new Experiment.Setup(backend, SubstrateConfig.defaults(), seed, evalInputs, CALIBRATION_IMAGES, 64, temperature,
-                DEFAULT_WINDOW, UNetCompiler.Options.defaults());
+                DEFAULT_WINDOW, options);
     }
+
+    /**
+     * The largest residual weight planned for a fixed-point backend: about 20 bits of range above the output
+     * layer's weight of 1, which per-module scale exponents hold (docs/fpga-device.md), at the cost of slower
+     * convergence than the unbounded floating-point plan.
+     */
+    public static final double FIXED_POINT_MAX_WEIGHT = 1e6;
 
     static ConditioningInterface oracleOf(Experiment e) {
         return new dev.tdi.conditioning.OracleInterface(e.oracle());

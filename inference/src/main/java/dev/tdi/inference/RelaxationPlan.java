@@ -55,13 +55,44 @@ public record RelaxationPlan(double eta, double stableEta, double gamma, Map<Str
      * @throws IllegalArgumentException for eta or gamma outside the stable range
      */
     public static RelaxationPlan plan(List<Edge> residuals, double eta, double gamma) {
+        return plan(residuals, eta, gamma, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * Plans as {@link #plan(List, double, double)}, but keeps every weight at or below {@code maxWeight}: a device
+     * with fixed-point arithmetic cannot hold the 20-plus decades of weight that a small gamma builds up over a
+     * deep network. gamma is doubled until the weights fit; the stationary point is unchanged (it does not depend
+     * on the weights), only convergence slows as the downstream pull grows relative to each module's stiffness.
+     *
+     * @throws IllegalArgumentException for eta or gamma outside the stable range, or a maxWeight below 1
+     */
+    public static RelaxationPlan plan(List<Edge> residuals, double eta, double gamma, double maxWeight) {
         if (!(gamma > 0) || !Double.isFinite(gamma)) {
             throw new IllegalArgumentException("relaxation gamma must be > 0, found " + gamma);
         }
         if (!Double.isNaN(eta) && !(eta > 0 && eta < 2)) {
             throw new IllegalArgumentException("relaxation eta must be in (0, 2) or automatic, found " + eta);
         }
+        if (!(maxWeight >= 1)) {
+            throw new IllegalArgumentException("the largest residual weight must be >= 1, found " + maxWeight);
+        }
         Map<String, Double> norms = new LinkedHashMap<>();
+        for (Edge e : residuals) {
+            for (Map.Entry<String, Operator> s : e.sources()) {
+                norms.put(e.target() + "<-" + s.getKey(),
+                        Operators.spectralNorm(s.getValue(), POWER_ITERATIONS) * NORM_SAFETY);
+            }
+        }
+        Map<String, Double> w = weights(residuals, norms, gamma);
+        while (w.values().stream().mapToDouble(Double::doubleValue).max().orElse(1) > maxWeight) {
+            gamma *= 2; // at gamma >= every pull, every weight is 1 <= maxWeight, so this ends
+            w = weights(residuals, norms, gamma);
+        }
+        return stablePlan(residuals, norms, w, eta, gamma);
+    }
+
+    /** w_l = max(1, sum over consumers c of w_c ||W_{c,l}||^2 / gamma), from the sinks back. */
+    private static Map<String, Double> weights(List<Edge> residuals, Map<String, Double> norms, double gamma) {
         Map<String, Double> pull = new LinkedHashMap<>();
         Map<String, Double> w = new LinkedHashMap<>();
         List<Edge> reversed = new ArrayList<>(residuals);
@@ -70,11 +101,15 @@ public record RelaxationPlan(double eta, double stableEta, double gamma, Map<Str
             double wl = Math.max(1.0, pull.getOrDefault(e.target(), 0.0) / gamma);
             w.put(e.target(), wl);
             for (Map.Entry<String, Operator> s : e.sources()) {
-                double n = Operators.spectralNorm(s.getValue(), POWER_ITERATIONS) * NORM_SAFETY;
-                norms.put(e.target() + "<-" + s.getKey(), n);
+                double n = norms.get(e.target() + "<-" + s.getKey());
                 pull.merge(s.getKey(), wl * n * n, Double::sum);
             }
         }
+        return w;
+    }
+
+    private static RelaxationPlan stablePlan(List<Edge> residuals, Map<String, Double> norms, Map<String, Double> w,
+                                             double eta, double gamma) {
         // Stability bound: per residual c, g_c over free sources; S_l sums (1 + g_c) over residuals touching l.
         Map<String, Double> s = new LinkedHashMap<>();
         for (Edge e : residuals) {

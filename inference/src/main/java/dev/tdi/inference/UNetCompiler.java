@@ -37,9 +37,19 @@ public final class UNetCompiler {
     }
 
     /** Compiler options. */
-    public record Options(double eta, double gamma) {
+    public record Options(double eta, double gamma, double maxWeight) {
+        /** No bound on the weights' range (floating-point backends). */
+        public Options(double eta, double gamma) {
+            this(eta, gamma, Double.POSITIVE_INFINITY);
+        }
+
         public static Options defaults() {
             return new Options(RelaxationPlan.AUTO_ETA, RelaxationPlan.DEFAULT_GAMMA);
+        }
+
+        /** The same options with the residual weights kept at or below {@code max}. */
+        public Options withMaxWeight(double max) {
+            return new Options(eta, gamma, max);
         }
     }
 
@@ -135,7 +145,7 @@ public final class UNetCompiler {
             edges.add(new RelaxationPlan.Edge(layer.name(), sources));
             known.add(layer.name());
         }
-        RelaxationPlan plan = RelaxationPlan.plan(edges, options.eta(), options.gamma());
+        RelaxationPlan plan = RelaxationPlan.plan(edges, options.eta(), options.gamma(), options.maxWeight());
 
         Program.Builder b = Program.builder();
         b.module(UNet.INPUT, net.inputSize());

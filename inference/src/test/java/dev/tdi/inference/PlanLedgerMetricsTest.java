@@ -1,6 +1,7 @@
 package dev.tdi.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tdi.coupling.SkipConnection;
@@ -30,6 +31,25 @@ class PlanLedgerMetricsTest {
         }
         assertTrue(p.eta() <= 0.95 * p.stableEta() + 1e-12 && p.eta() > 0);
         p.stepSizes().forEach((m, dt) -> assertEquals(p.eta() / p.weights().get(m), dt, 1e-15));
+    }
+
+    @Test
+    void boundedWeightsForFixedPointDevicesKeepTheFixedPointAndStability() {
+        UNet net = TestFixtures.smallNet(2);
+        List<SkipConnection> skips = UNetCompiler.skipConnections(net,
+                net.forward(TestFixtures.randomImages(net, 2, 1), new int[]{1, 2}));
+        CompiledUNet free = UNetCompiler.compile(net, TestFixtures.exact(), skips, UNetCompiler.Options.defaults());
+        double unbounded = free.plan().weights().values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        double cap = Math.max(1, Math.sqrt(unbounded));
+        CompiledUNet capped = UNetCompiler.compile(net, TestFixtures.exact(), skips,
+                UNetCompiler.Options.defaults().withMaxWeight(cap));
+        RelaxationPlan p = capped.plan();
+        assertTrue(unbounded > cap, "the tiny net's free plan spans more than the cap: " + unbounded);
+        p.weights().values().forEach(w -> assertTrue(w <= cap && w >= 1, "weight " + w + " outside [1, " + cap + "]"));
+        assertTrue(p.gamma() > free.plan().gamma(), "gamma grows to fit the cap");
+        assertTrue(p.eta() <= 0.95 * p.stableEta() + 1e-12 && p.eta() > 0, "still provably stable");
+        assertThrows(IllegalArgumentException.class,
+                () -> UNetCompiler.compile(net, TestFixtures.exact(), skips, UNetCompiler.Options.defaults().withMaxWeight(0.5)));
     }
 
     @Test
