@@ -1,7 +1,6 @@
 package dev.tdi.unet;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** The matrix products of {@link Kernels} with the Vector API; loaded only when jdk.incubator.vector is present. */
@@ -86,6 +85,9 @@ final class VectorKernels {
     /** c[m][n] += sum_k a[m][k] b[n][k]; a is M x K, b is N x K (dot products along k). */
     static void mmNT(int M, int N, int K, float[] a, int ao, float[] b, int bo, float[] c, int co) {
         int kv = K - K % L;
+        // Lane sums in a fixed lane order: reduceLanes(ADD) leaves the order unspecified, and the interpreter and
+        // the JIT-compiled intrinsic do differ, which made results depend on warm-up (and so on thread count).
+        float[] lanes = new float[4 * L];
         for (int m = 0; m < M; m++) {
             int ar = ao + m * K;
             int n = 0;
@@ -99,8 +101,17 @@ final class VectorKernels {
                     s2 = av.fma(FloatVector.fromArray(S, b, b2 + k), s2);
                     s3 = av.fma(FloatVector.fromArray(S, b, b3 + k), s3);
                 }
-                float t0 = s0.reduceLanes(VectorOperators.ADD), t1 = s1.reduceLanes(VectorOperators.ADD);
-                float t2 = s2.reduceLanes(VectorOperators.ADD), t3 = s3.reduceLanes(VectorOperators.ADD);
+                s0.intoArray(lanes, 0);
+                s1.intoArray(lanes, L);
+                s2.intoArray(lanes, 2 * L);
+                s3.intoArray(lanes, 3 * L);
+                float t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+                for (int i = 0; i < L; i++) {
+                    t0 += lanes[i];
+                    t1 += lanes[L + i];
+                    t2 += lanes[2 * L + i];
+                    t3 += lanes[3 * L + i];
+                }
                 for (int k = kv; k < K; k++) {
                     float av = a[ar + k];
                     t0 += av * b[b0 + k];
@@ -120,7 +131,11 @@ final class VectorKernels {
                 for (int k = 0; k < kv; k += L) {
                     s0 = FloatVector.fromArray(S, a, ar + k).fma(FloatVector.fromArray(S, b, b0 + k), s0);
                 }
-                float t0 = s0.reduceLanes(VectorOperators.ADD);
+                s0.intoArray(lanes, 0);
+                float t0 = 0;
+                for (int i = 0; i < L; i++) {
+                    t0 += lanes[i];
+                }
                 for (int k = kv; k < K; k++) {
                     t0 += a[ar + k] * b[b0 + k];
                 }
