@@ -212,7 +212,14 @@ class FaultInjectionTest {
     void aDeviceThatLostItsProgramIsReloaded() {
         try (FpgaSubstrate s = open(5000)) {
             s.program(PROGRAM);
+            int tag = server.device().read32(Registers.LOADED_TAG);
             server.device().write32(Registers.CTRL, Registers.CTRL_RESET); // e.g. a board power cycle
+            // The sequencer applies the reset asynchronously; a power cycle is over before the host's next access.
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (server.device().read32(Registers.LOADED_TAG) == tag && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertTrue(server.device().read32(Registers.LOADED_TAG) != tag, "the device did not reset");
             assertSameAsClean(s.run(SPEC));
         }
     }
