@@ -29,7 +29,7 @@ public final class BackendsCommand implements Callable<Integer> {
             for (SubstrateProvider p : providers) {
                 out.add(describe(p));
             }
-            System.out.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
+            System.out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create()
                     .toJson(Map.of("backends", out)));
             return 0;
         }

@@ -94,7 +94,7 @@ public final class Jobs {
 
     public static void writeJson(Path file, Object value) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        String json = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
+        String json = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create()
                 .toJson(value);
         Files.writeString(file, json + "\n");
     }
