@@ -119,38 +119,19 @@ public final class Conv2dOperator implements Operator {
 
     @Override
     public void apply(double[] x, int xOff, double[] y, int yOff) {
-        int inPlane = inHeight * inWidth;
-        int outPlane = outHeight * outWidth;
-        for (int oc = 0; oc < outChannels; oc++) {
-            for (int ic = 0; ic < inChannels; ic++) {
-                for (int ky = 0; ky < kernelHeight; ky++) {
-                    for (int kx = 0; kx < kernelWidth; kx++) {
-                        double w = weight(oc, ic, ky, kx);
-                        if (w == 0) {
-                            continue;
-                        }
-                        for (int oy = 0; oy < outHeight; oy++) {
-                            int iy = oy * stride - padding + ky;
-                            if (iy < 0 || iy >= inHeight) {
-                                continue;
-                            }
-                            int yRow = yOff + oc * outPlane + oy * outWidth;
-                            int xRow = xOff + ic * inPlane + iy * inWidth;
-                            for (int ox = 0; ox < outWidth; ox++) {
-                                int ix = ox * stride - padding + kx;
-                                if (ix >= 0 && ix < inWidth) {
-                                    y[yRow + ox] += w * x[xRow + ix];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        walk(x, xOff, y, yOff, false);
     }
 
     @Override
     public void applyTranspose(double[] x, int xOff, double[] y, int yOff) {
+        walk(x, xOff, y, yOff, true);
+    }
+
+    /**
+     * Visits every in-bounds (output pixel, input pixel, weight) triple once: y_out += w x_in, or for the adjoint
+     * y_in += w x_out. One walk serves both, so the two can never disagree on which pairs are coupled.
+     */
+    private void walk(double[] x, int xOff, double[] y, int yOff, boolean adjoint) {
         int inPlane = inHeight * inWidth;
         int outPlane = outHeight * outWidth;
         for (int oc = 0; oc < outChannels; oc++) {
@@ -166,12 +147,17 @@ public final class Conv2dOperator implements Operator {
                             if (iy < 0 || iy >= inHeight) {
                                 continue;
                             }
-                            int xRow = xOff + oc * outPlane + oy * outWidth;
-                            int yRow = yOff + ic * inPlane + iy * inWidth;
+                            int outRow = oc * outPlane + oy * outWidth;
+                            int inRow = ic * inPlane + iy * inWidth;
                             for (int ox = 0; ox < outWidth; ox++) {
                                 int ix = ox * stride - padding + kx;
-                                if (ix >= 0 && ix < inWidth) {
-                                    y[yRow + ix] += w * x[xRow + ox];
+                                if (ix < 0 || ix >= inWidth) {
+                                    continue;
+                                }
+                                if (adjoint) {
+                                    y[yOff + inRow + ix] += w * x[xOff + outRow + ox];
+                                } else {
+                                    y[yOff + outRow + ox] += w * x[xOff + inRow + ix];
                                 }
                             }
                         }

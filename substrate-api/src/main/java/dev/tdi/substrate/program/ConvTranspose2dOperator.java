@@ -21,6 +21,12 @@ public final class ConvTranspose2dOperator implements Operator {
     private final int outHeight;
     private final int outWidth;
     private final float[] kernel;
+    /**
+     * The convolution this operator is the adjoint of: it maps our output image (outC x outH x outW) back to our
+     * input image (inC x inH x inW) with the same [inC][outC][kh][kw] kernel, stride and padding (its output size
+     * is exactly inH x inW because 0 <= outputPadding < stride). apply and applyTranspose swap through it.
+     */
+    private final Conv2dOperator adjoint;
 
     /** @param kernel [inChannels][outChannels][kernelHeight][kernelWidth], row-major (copied) */
     public ConvTranspose2dOperator(int inChannels, int inHeight, int inWidth, int outChannels, int kernelHeight,
@@ -56,6 +62,8 @@ public final class ConvTranspose2dOperator implements Operator {
         this.outHeight = oh;
         this.outWidth = ow;
         this.kernel = kernel.clone();
+        this.adjoint = new Conv2dOperator(outChannels, oh, ow, inChannels, kernelHeight, kernelWidth, stride,
+                padding, this.kernel);
     }
 
     @Override public OperatorKind kind() { return OperatorKind.CONV_TRANSPOSE2D; }
@@ -89,99 +97,17 @@ public final class ConvTranspose2dOperator implements Operator {
 
     @Override
     public long couplings() {
-        long pairs = 0;
-        for (int ky = 0; ky < kernelHeight; ky++) {
-            long rowsIn = 0;
-            for (int iy = 0; iy < inHeight; iy++) {
-                int oy = iy * stride - padding + ky;
-                if (oy >= 0 && oy < outHeight) {
-                    rowsIn++;
-                }
-            }
-            for (int kx = 0; kx < kernelWidth; kx++) {
-                long colsIn = 0;
-                for (int ix = 0; ix < inWidth; ix++) {
-                    int ox = ix * stride - padding + kx;
-                    if (ox >= 0 && ox < outWidth) {
-                        colsIn++;
-                    }
-                }
-                long nonZeroChannelPairs = 0;
-                for (int ic = 0; ic < inChannels; ic++) {
-                    for (int oc = 0; oc < outChannels; oc++) {
-                        if (weight(ic, oc, ky, kx) != 0) {
-                            nonZeroChannelPairs++;
-                        }
-                    }
-                }
-                pairs += rowsIn * colsIn * nonZeroChannelPairs;
-            }
-        }
-        return pairs;
+        return adjoint.couplings(); // the same (output, input) pairs, seen from the other side
     }
 
     @Override
     public void apply(double[] x, int xOff, double[] y, int yOff) {
-        int inPlane = inHeight * inWidth;
-        int outPlane = outHeight * outWidth;
-        for (int ic = 0; ic < inChannels; ic++) {
-            for (int oc = 0; oc < outChannels; oc++) {
-                for (int ky = 0; ky < kernelHeight; ky++) {
-                    for (int kx = 0; kx < kernelWidth; kx++) {
-                        double w = weight(ic, oc, ky, kx);
-                        if (w == 0) {
-                            continue;
-                        }
-                        for (int iy = 0; iy < inHeight; iy++) {
-                            int oy = iy * stride - padding + ky;
-                            if (oy < 0 || oy >= outHeight) {
-                                continue;
-                            }
-                            int xRow = xOff + ic * inPlane + iy * inWidth;
-                            int yRow = yOff + oc * outPlane + oy * outWidth;
-                            for (int ix = 0; ix < inWidth; ix++) {
-                                int ox = ix * stride - padding + kx;
-                                if (ox >= 0 && ox < outWidth) {
-                                    y[yRow + ox] += w * x[xRow + ix];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        adjoint.applyTranspose(x, xOff, y, yOff);
     }
 
     @Override
     public void applyTranspose(double[] x, int xOff, double[] y, int yOff) {
-        int inPlane = inHeight * inWidth;
-        int outPlane = outHeight * outWidth;
-        for (int ic = 0; ic < inChannels; ic++) {
-            for (int oc = 0; oc < outChannels; oc++) {
-                for (int ky = 0; ky < kernelHeight; ky++) {
-                    for (int kx = 0; kx < kernelWidth; kx++) {
-                        double w = weight(ic, oc, ky, kx);
-                        if (w == 0) {
-                            continue;
-                        }
-                        for (int iy = 0; iy < inHeight; iy++) {
-                            int oy = iy * stride - padding + ky;
-                            if (oy < 0 || oy >= outHeight) {
-                                continue;
-                            }
-                            int yRow = yOff + ic * inPlane + iy * inWidth;
-                            int xRow = xOff + oc * outPlane + oy * outWidth;
-                            for (int ix = 0; ix < inWidth; ix++) {
-                                int ox = ix * stride - padding + kx;
-                                if (ox >= 0 && ox < outWidth) {
-                                    y[yRow + ix] += w * x[xRow + ox];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        adjoint.apply(x, xOff, y, yOff);
     }
 
     @Override
