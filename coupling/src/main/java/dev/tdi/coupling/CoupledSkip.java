@@ -1,11 +1,13 @@
 package dev.tdi.coupling;
 
+import dev.tdi.substrate.program.Conv2dOperator;
 import dev.tdi.substrate.program.LowRankOperator;
 import dev.tdi.substrate.program.Operator;
 
 /**
  * How a strategy realises one skip connection on the substrate. Long-range lines are the physical lines that run
- * from the encoder module to the decoder module across the module chain.
+ * from the encoder module to the decoder module across the module chain; a line carries one value, and the
+ * couplings that read it sit at either end, so a skip needs as many lines as the values it must carry across.
  */
 public sealed interface CoupledSkip {
 
@@ -21,10 +23,13 @@ public sealed interface CoupledSkip {
         @Override public long longRangeLines() { return 0; }
     }
 
-    /** The skip is wired directly with operator {@code w}: every coupling is a long-range line. */
+    /**
+     * The skip is wired directly with operator {@code w}. Its long-range lines: one per encoder unit, fanned out
+     * next to the decoder, or one per decoder unit, summed next to the encoder, whichever is fewer.
+     */
     record Direct(Operator w) implements CoupledSkip {
         @Override public long couplings() { return w.couplings(); }
-        @Override public long longRangeLines() { return w.couplings(); }
+        @Override public long longRangeLines() { return Math.min(w.rows(), w.cols()); }
     }
 
     /**
@@ -34,5 +39,18 @@ public sealed interface CoupledSkip {
     record Bus(LowRankOperator w) implements CoupledSkip {
         @Override public long couplings() { return w.couplings(); }
         @Override public long longRangeLines() { return w.rank(); }
+    }
+
+    /**
+     * The skip runs through a local bus (see {@link LocalBuses}): k bus units at every encoder pixel read the
+     * pixel's channels, k lines per pixel cross the chain, and a k-channel convolution fans them out next to the
+     * decoder. {@code w} is the folded convolution; couplings count both ends.
+     *
+     * @param rank           bus channels per pixel
+     * @param couplings      read-out couplings (pixels x k x C_enc) plus fan-out couplings (the k-channel
+     *                       convolution's)
+     * @param longRangeLines pixels x k
+     */
+    record LocalBus(Conv2dOperator w, int rank, long couplings, long longRangeLines) implements CoupledSkip {
     }
 }

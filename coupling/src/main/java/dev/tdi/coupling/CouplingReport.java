@@ -57,6 +57,10 @@ public record CouplingReport(String spec, List<SkipReport> skips) {
                     captured = energy == 0 ? 1 : 1 - Projections.residualEnergy(s, b.w()) / energy;
                     rank = b.w().rank();
                 }
+                case CoupledSkip.LocalBus b -> {
+                    captured = energy == 0 ? 1 : 1 - Projections.residualEnergy(s, b.w()) / energy;
+                    rank = b.rank();
+                }
             }
             out.add(new SkipReport(s.name(), s.level(), s.sourceModule(), s.targetModule(), rank, c.couplings(),
                     c.longRangeLines(), s.operator().couplings(), captured));

@@ -24,6 +24,12 @@ import java.util.Map;
  * N D_dec &lt;= 2^24 ({@code solver=auto}), otherwise from a seeded randomized SVD of the matrix-free map S
  * ({@code solver=rsvd}, with {@code power} iterations and {@code oversample} extra columns). A skip whose S is
  * zero on the calibration set is dropped.
+ *
+ * <p>{@code bus=global} (the default) builds one bus of k units per skip, as above. {@code bus=local} builds, for a
+ * convolutional skip, a bus of k units at every encoder pixel, shared by all pixels: P_k is then the top-k
+ * eigenvectors of the decoder-side Gram of every calibration pixel's contribution, computed exactly through the
+ * encoder's channel Gram matrix (see {@link LocalBuses}); k is at most the encoder's channel count. A global bus
+ * carries k values across the chain; a local one k per pixel.
  */
 public final class HbcStrategy implements CouplingStrategy {
     /** How P_k is computed. */
@@ -38,6 +44,7 @@ public final class HbcStrategy implements CouplingStrategy {
     private final int power;
     private final int oversample;
     private final long seed;
+    private final boolean local;
 
     /**
      * @param k      fixed rank per skip, or 0 when {@code budget} is used
@@ -46,6 +53,12 @@ public final class HbcStrategy implements CouplingStrategy {
      */
     public HbcStrategy(String spec, int k, int budget, boolean relative, int maxPerLevel, Solver solver, int power,
                        int oversample, long seed) {
+        this(spec, k, budget, relative, maxPerLevel, solver, power, oversample, seed, false);
+    }
+
+    /** As above; {@code local} builds a local (per-pixel) bus for each convolutional skip. */
+    public HbcStrategy(String spec, int k, int budget, boolean relative, int maxPerLevel, Solver solver, int power,
+                       int oversample, long seed, boolean local) {
         if ((k > 0) == (budget > 0)) {
             throw new IllegalArgumentException("exactly one of k and budget must be positive");
         }
@@ -58,6 +71,7 @@ public final class HbcStrategy implements CouplingStrategy {
         this.power = power;
         this.oversample = oversample;
         this.seed = seed;
+        this.local = local;
     }
 
     @Override
@@ -71,6 +85,19 @@ public final class HbcStrategy implements CouplingStrategy {
 
     /** The spectrum of S for a skip, with at most {@code maxRank} vectors. */
     public Spectrum spectrum(SkipConnection skip, int maxRank, int index) {
+        if (local) {
+            var conv = LocalBuses.requireConvolution(skip, spec);
+            double[][] c = LocalBuses.channelGram(skip, conv);
+            double energy = 0;
+            var m = LocalBuses.scatterColumns(conv);
+            // ||S||_F^2 = trace(M C M^T) = sum_ij C_ij <m_i, m_j>
+            for (int i = 0; i < c.length; i++) {
+                for (int j = 0; j < c.length; j++) {
+                    energy += c[i][j] * Linalg.dot(m[i], m[j]);
+                }
+            }
+            return new Spectrum(LocalBuses.dataSpectrum(conv, c, maxRank), energy, LocalBuses.maxRank(conv), true);
+        }
         int n = skip.calibration().length;
         int dDec = skip.operator().rows();
         int cap = Math.min(Math.min(dDec, skip.operator().cols()), n);
@@ -107,7 +134,9 @@ public final class HbcStrategy implements CouplingStrategy {
         int[] ranks = k > 0 ? fixed(spectra, k) : allocate(spectra, budget, relative);
         List<CoupledSkip> out = new ArrayList<>();
         for (int i = 0; i < skips.size(); i++) {
-            out.add(Projections.bus(skips.get(i).operator(), spectra.get(i).svd().head(ranks[i]).u()));
+            double[][] basis = spectra.get(i).svd().head(ranks[i]).u();
+            out.add(local ? LocalBuses.bus(LocalBuses.requireConvolution(skips.get(i), spec), basis)
+                    : Projections.bus(skips.get(i).operator(), basis));
         }
         return out;
     }
@@ -166,13 +195,14 @@ public final class HbcStrategy implements CouplingStrategy {
         public String usage() {
             return "hbc:k=K (rank per skip, 1..4096) or hbc:budget=B (total rank split across levels, 1..65536)"
                     + " [,norm=abs|rel] [,max=M largest rank per skip] (budget split) [,solver=auto|gram|rsvd] [,power=0..20]"
-                    + " [,oversample=0..200] [,seed=S]";
+                    + " [,oversample=0..200] [,seed=S] [,bus=global|local (one bus per skip, or one per pixel of a"
+                    + " convolutional skip)]";
         }
 
         @Override
         public CouplingStrategy create(Map<String, String> parameters) {
             SpecParameters p = new SpecParameters(name(), parameters, usage());
-            p.requireOnly("k", "budget", "norm", "max", "solver", "power", "oversample", "seed");
+            p.requireOnly("k", "budget", "norm", "max", "solver", "power", "oversample", "seed", "bus");
             if (p.has("k") == p.has("budget")) {
                 throw p.fail(p.has("k") ? "give k or budget, not both" : "missing parameter 'k' (or 'budget')");
             }
@@ -187,7 +217,9 @@ public final class HbcStrategy implements CouplingStrategy {
             int power = p.intValue("power", 0, 20, 3);
             int oversample = p.intValue("oversample", 0, 200, 10);
             long seed = p.longValue("seed", 42);
-            return new HbcStrategy(p.spec(), k, budget, norm.equals("rel"), max, solver, power, oversample, seed);
+            boolean local = p.choice("bus", "global", "global", "local").equals("local");
+            return new HbcStrategy(p.spec(), k, budget, norm.equals("rel"), max, solver, power, oversample, seed,
+                    local);
         }
     }
 }

@@ -64,6 +64,7 @@ final class Synthetic {
             case CoupledSkip.Dropped d -> null;
             case CoupledSkip.Direct d -> d.w();
             case CoupledSkip.Bus b -> b.w();
+            case CoupledSkip.LocalBus b -> b.w();
         };
         double e = Projections.dataEnergy(s);
         return Math.sqrt((approx == null ? e : Projections.residualEnergy(s, approx)) / e);
