@@ -26,4 +26,15 @@ public interface ConditioningInterfaceFactory {
      */
     ConditioningInterface create(Map<String, String> parameters, List<ConditioningInput> calibration,
                                  BiasOracle oracle, long seed);
+
+    /**
+     * Checks the parameters before any model is loaded, throwing {@link ConditioningSpecException} with the usage
+     * when one is malformed. The default fits on a two-input, one-channel probe, which validates every parameter of
+     * a factory that parses before it fits; a factory whose checks depend on the model (its channel count, say)
+     * overrides this to parse only, and reports those checks when it fits.
+     */
+    default void validate(Map<String, String> parameters) {
+        create(parameters, List.of(ConditioningInput.of(0, 2), ConditioningInput.of(1, 2)),
+                in -> Map.of("probe", new float[]{in.timestep()}), 0);
+    }
 }

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.EigenDecomposition;
 
 /**
  * {@code minimal:b=B,h=H}: the minimal digital interface, a B-dimensional bottleneck encoder of the conditioning
@@ -20,6 +22,14 @@ import java.util.SplittableRandom;
  *   delta   = W2 u + b2                    W2: C x H, b2: C      (one output per bias channel)
  *   bias(c) = mean + delta
  * </pre>
+ * or, with a readout of rank R ({@code r=R}, or {@code budget=P} for the largest R whose parameter count is at most
+ * P), a code of R values that a linear fan-out spreads over the channels:
+ * <pre>
+ *   v       = W2 u + b2                    W2: R x H, b2: R      (the conditioning code)
+ *   delta   = W3 v                         W3: C x R             (fan-out to the bias channels)
+ * </pre>
+ * The exact biases are a smooth curve in t through a C-dimensional space, so a few directions carry almost all of
+ * their variation; the fan-out learns them, and the parameter count no longer grows as C (H + 1) but as C R.
  * with tau = t / (T - 1) the normalised time step, emb_E(t) the optional transformer sinusoidal embedding of the raw
  * step, [sin(t w_i) (i &lt; E/2), cos(t w_i)] with w_i = 10000^(-i/(E/2)) (the U-Net's own time features;
  * {@code emb=E}, default 0), and L the number of labels seen in calibration (0 for an unconditional model). The features phi are fixed functions of the input (no parameters). {@code mean} is the
@@ -27,10 +37,11 @@ import java.util.SplittableRandom;
  * a parameter of this interface; the network writes only the deviation from it.
  *
  * <h2>Parameter count</h2>
- * <pre>P = B (F + 1) + H (B + 1) + C (H + 1)</pre>
- * exactly the weights and biases of E, W1 and W2 ({@link #parameterCount}). With the defaults B = 4, H = 16 and
- * f = 4 (F = 9 unconditional) that is 120 + 17 C, so the seed's 2,560 is met for C &lt;= 143 channels
- * ({@link #maxChannels}); beyond that the output layer alone, C (H + 1), exceeds the budget.
+ * <pre>P = B (F + 1) + H (B + 1) + C (H + 1)            (full readout)
+ * P = B (F + 1) + H (B + 1) + R (H + 1) + C R      (readout of rank R)</pre>
+ * exactly the weights and biases of E, W1, W2 and W3 ({@link #parameterCount}). With the defaults B = 4, H = 16 and
+ * f = 4 (F = 9 unconditional) a full readout costs 120 + 17 C, so the seed's 2,560 is met for C &lt;= 143 channels
+ * ({@link #maxChannels}); a rank-R readout costs 120 + 17 R + C R, e.g. 2,430 for C = 368 and R = 6.
  *
  * <h2>Training</h2>
  * Adam (beta1 0.9, beta2 0.999, learning rate lr with a cosine decay to lr/100) on the mean squared error between
@@ -38,9 +49,12 @@ import java.util.SplittableRandom;
  * (floored at 5 % of the RMS standard deviation over channels, so near-constant channels do not dominate). Repeated
  * calibration inputs are merged and weighted by their multiplicity. Full-batch up to 256 distinct inputs, otherwise
  * mini-batches of 256 from a seeded shuffle. After training the per-channel scales are folded into W2 and b2, so
- * they cost no parameters. Deterministic for a given seed.
+ * they cost no parameters (into W3 with a rank-R readout). A rank-R fan-out W3 starts at the top R principal
+ * directions of the scaled calibration biases (Commons Math eigendecomposition); from random directions the factored
+ * readout stalls at several times the full readout's error. Deterministic for a given seed.
  *
- * <p>Multiply-accumulates per inference: F B + B H + H C (plus B tanh and 2f sin/cos evaluations).
+ * <p>Multiply-accumulates per inference: F B + B H + H C, or F B + B H + H R + R C with a rank-R readout (plus B tanh
+ * and 2f sin/cos evaluations).
  */
 public final class MinimalInterface implements ConditioningInterface {
     public static final int DEFAULT_BOTTLENECK = 4;
@@ -61,16 +75,18 @@ public final class MinimalInterface implements ConditioningInterface {
     private final int labels;
     private final int b;
     private final int h;
+    private final int r;
     private final double[] enc;
     private final double[] encBias;
     private final double[] w1;
     private final double[] b1;
     private final double[] w2;
     private final double[] b2;
+    private final double[] w3;
     private final double trainingLoss;
 
     private MinimalInterface(String spec, BiasLayout layout, double[] mean, int frequencies, int embedding, int labels, int b, int h,
-                             double[] theta, double[] scale, double trainingLoss) {
+                             int r, double[] theta, double[] scale, double trainingLoss) {
         this.spec = spec;
         this.layout = layout;
         this.mean = mean;
@@ -79,20 +95,28 @@ public final class MinimalInterface implements ConditioningInterface {
         this.labels = labels;
         this.b = b;
         this.h = h;
+        this.r = r;
         int f = featureCount(frequencies, embedding, labels);
         int c = layout.channels();
-        Offsets o = new Offsets(f, b, h, c);
+        Offsets o = new Offsets(f, b, h, c, r);
         this.enc = java.util.Arrays.copyOfRange(theta, o.enc, o.encBias);
         this.encBias = java.util.Arrays.copyOfRange(theta, o.encBias, o.w1);
         this.w1 = java.util.Arrays.copyOfRange(theta, o.w1, o.b1);
         this.b1 = java.util.Arrays.copyOfRange(theta, o.b1, o.w2);
         this.w2 = java.util.Arrays.copyOfRange(theta, o.w2, o.b2);
-        this.b2 = java.util.Arrays.copyOfRange(theta, o.b2, o.end);
+        this.b2 = java.util.Arrays.copyOfRange(theta, o.b2, o.w3);
+        this.w3 = java.util.Arrays.copyOfRange(theta, o.w3, o.end);
         for (int i = 0; i < c; i++) {
-            for (int j = 0; j < h; j++) {
-                w2[i * h + j] *= scale[i];
+            if (r > 0) {
+                for (int j = 0; j < r; j++) {
+                    w3[i * r + j] *= scale[i];
+                }
+            } else {
+                for (int j = 0; j < h; j++) {
+                    w2[i * h + j] *= scale[i];
+                }
+                b2[i] *= scale[i];
             }
-            b2[i] *= scale[i];
         }
         this.trainingLoss = trainingLoss;
     }
@@ -102,10 +126,29 @@ public final class MinimalInterface implements ConditioningInterface {
         return 1 + 2 * frequencies + embedding + labels;
     }
 
-    /** P = B (F + 1) + H (B + 1) + C (H + 1). */
+    /** P = B (F + 1) + H (B + 1) + C (H + 1), the full readout. */
     public static long parameterCount(int features, int bottleneck, int hidden, int channels) {
-        return (long) bottleneck * (features + 1) + (long) hidden * (bottleneck + 1)
-                + (long) channels * (hidden + 1);
+        return parameterCount(features, bottleneck, hidden, channels, 0);
+    }
+
+    /** P with a readout of rank {@code rank}: B (F + 1) + H (B + 1) + R (H + 1) + C R; rank 0 is the full readout. */
+    public static long parameterCount(int features, int bottleneck, int hidden, int channels, int rank) {
+        long front = (long) bottleneck * (features + 1) + (long) hidden * (bottleneck + 1);
+        return rank == 0 ? front + (long) channels * (hidden + 1)
+                : front + (long) rank * (hidden + 1) + (long) channels * rank;
+    }
+
+    /**
+     * The largest readout rank R &lt; C whose parameter count stays within {@code budget}, or 0 if none does
+     * (even R = 1 is over it).
+     */
+    public static int maxReadoutRank(long budget, int features, int bottleneck, int hidden, int channels) {
+        int best = 0;
+        for (int rank = 1; rank < channels && parameterCount(features, bottleneck, hidden, channels, rank) <= budget;
+             rank++) {
+            best = rank;
+        }
+        return best;
     }
 
     /** The largest C whose parameter count stays within {@code budget}, or -1 if even C = 0 does not. */
@@ -144,16 +187,19 @@ public final class MinimalInterface implements ConditioningInterface {
 
     @Override
     public long parameters() {
-        return parameterCount(featureCount(frequencies, embedding, labels), b, h, layout.channels());
+        return parameterCount(featureCount(frequencies, embedding, labels), b, h, layout.channels(), r);
     }
 
     @Override
     public long multiplyAccumulates() {
-        return (long) featureCount(frequencies, embedding, labels) * b + (long) b * h + (long) h * layout.channels();
+        long front = (long) featureCount(frequencies, embedding, labels) * b + (long) b * h;
+        return r == 0 ? front + (long) h * layout.channels() : front + (long) h * r + (long) r * layout.channels();
     }
 
     public int bottleneck() { return b; }
     public int hidden() { return h; }
+    /** Rank of the readout (the conditioning code's length), 0 for a full readout. */
+    public int readoutRank() { return r; }
     public int features() { return featureCount(frequencies, embedding, labels); }
     public int channels() { return layout.channels(); }
     public BiasLayout layout() { return layout; }
@@ -168,9 +214,16 @@ public final class MinimalInterface implements ConditioningInterface {
         return mean.clone();
     }
 
-    /** The parameter count written out, e.g. {@code 4*(9+1) + 16*(4+1) + 24*(16+1) = 528}. */
+    /**
+     * The parameter count written out, e.g. {@code 4*(9+1) + 16*(4+1) + 24*(16+1) = 528}, or with a rank-6 readout
+     * {@code 4*(9+1) + 16*(4+1) + 6*(16+1) + 368*6 = 2430}.
+     */
     public String parameterFormula() {
         int f = features();
+        if (r > 0) {
+            return String.format(Locale.ROOT, "%d*(%d+1) + %d*(%d+1) + %d*(%d+1) + %d*%d = %d", b, f, h, b, r, h,
+                    layout.channels(), r, parameters());
+        }
         return String.format(Locale.ROOT, "%d*(%d+1) + %d*(%d+1) + %d*(%d+1) = %d", b, f, h, b, layout.channels(), h,
                 parameters());
     }
@@ -182,11 +235,13 @@ public final class MinimalInterface implements ConditioningInterface {
         return spec + ": " + f + " fixed features (2t-1, " + frequencies + " sin/cos pairs"
                 + (embedding > 0 ? ", sinusoidal embedding " + embedding : "")
                 + (labels > 0 ? ", one-hot of " + labels + " labels" : "") + ") -> tanh bottleneck " + b
-                + " -> relu transfer " + h + " -> " + layout.channels() + " bias channels (" + layout + "); parameters "
+                + " -> relu transfer " + h + (r > 0 ? " -> code " + r + " -> linear fan-out" : "") + " -> "
+                + layout.channels() + " bias channels (" + layout + "); parameters "
                 + parameterFormula() + (parameters() <= SEED_PARAMETERS
                 ? " <= " + SEED_PARAMETERS + " (the seed's size)"
-                : " > " + SEED_PARAMETERS + ": the seed's size needs C <= " + max + " at b=" + b + ", h=" + h
-                + " (the output layer costs C*(h+1) = " + (long) layout.channels() * (h + 1) + ")");
+                : " > " + SEED_PARAMETERS + (r > 0 ? "" : ": the seed's size needs C <= " + max + " at b=" + b
+                + ", h=" + h + " (the output layer costs C*(h+1) = " + (long) layout.channels() * (h + 1)
+                + "), or a readout of rank r=" + maxReadoutRank(SEED_PARAMETERS, f, b, h, layout.channels())));
     }
 
     @Override
@@ -215,21 +270,40 @@ public final class MinimalInterface implements ConditioningInterface {
             u[i] = Math.max(s, 0);
         }
         int c = layout.channels();
-        double[] out = new double[c];
-        for (int i = 0; i < c; i++) {
+        int m = r > 0 ? r : c;
+        double[] v = new double[m];
+        for (int i = 0; i < m; i++) {
             double s = b2[i];
             for (int j = 0; j < h; j++) {
                 s += w2[i * h + j] * u[j];
             }
-            out[i] = mean[i] + s;
+            v[i] = s;
+        }
+        double[] out = new double[c];
+        for (int i = 0; i < c; i++) {
+            out[i] = mean[i] + (r > 0 ? dotRow(w3, i * r, v, r) : v[i]);
         }
         return out;
     }
 
-    private record Offsets(int enc, int encBias, int w1, int b1, int w2, int b2, int end) {
-        Offsets(int f, int b, int h, int c) {
-            this(0, b * f, b * f + b, b * f + b + h * b, b * f + b + h * b + h, b * f + b + h * b + h + c * h,
-                    b * f + b + h * b + h + c * h + c);
+    /** sum_j w[offset + j] v[j], j &lt; n: one row of a row-major matrix times v. */
+    private static double dotRow(double[] w, int offset, double[] v, int n) {
+        double s = 0;
+        for (int j = 0; j < n; j++) {
+            s += w[offset + j] * v[j];
+        }
+        return s;
+    }
+
+    /** Where each weight block starts in the flat parameter vector; W2 and b2 have m = (R > 0 ? R : C) rows. */
+    private record Offsets(int enc, int encBias, int w1, int b1, int w2, int b2, int w3, int end) {
+        Offsets(int f, int b, int h, int c, int r) {
+            this(f, b, h, c, r, r > 0 ? r : c);
+        }
+
+        private Offsets(int f, int b, int h, int c, int r, int m) {
+            this(0, b * f, b * f + b, b * f + b + h * b, b * f + b + h * b + h, b * f + b + h * b + h + m * h,
+                    b * f + b + h * b + h + m * h + m, b * f + b + h * b + h + m * h + m + (r > 0 ? c * r : 0));
         }
     }
 
@@ -240,6 +314,16 @@ public final class MinimalInterface implements ConditioningInterface {
      */
     public static MinimalInterface fit(String spec, List<ConditioningInput> calibration, BiasOracle oracle, int b,
                                        int h, int frequencies, int embedding, int steps, double lr, long seed) {
+        return fit(spec, calibration, oracle, b, h, 0, frequencies, embedding, steps, lr, seed);
+    }
+
+    /**
+     * Fits the interface with a readout of rank {@code r} (0: full readout, one output per channel).
+     *
+     * @param spec the spec to report, e.g. {@code minimal:b=4,h=16,r=6}
+     */
+    public static MinimalInterface fit(String spec, List<ConditioningInput> calibration, BiasOracle oracle, int b,
+                                       int h, int r, int frequencies, int embedding, int steps, double lr, long seed) {
         if (calibration.isEmpty()) {
             throw new IllegalArgumentException("no calibration inputs");
         }
@@ -290,7 +374,12 @@ public final class MinimalInterface implements ConditioningInterface {
             }
         }
 
-        Offsets o = new Offsets(f, b, h, c);
+        if (r >= c) {
+            throw new ConditioningSpecException("conditioning interface 'minimal': readout rank r=" + r
+                    + " is not below the model's " + c + " bias channels; omit r for a full readout");
+        }
+        Offsets o = new Offsets(f, b, h, c, r);
+        int m = r > 0 ? r : c;
         double[] theta = new double[o.end];
         SplittableRandom rnd = new SplittableRandom(seed);
         for (int i = o.enc; i < o.encBias; i++) {
@@ -304,6 +393,16 @@ public final class MinimalInterface implements ConditioningInterface {
         }
         for (int i = o.w2; i < o.b2; i++) {
             theta[i] = rnd.nextGaussian() / Math.sqrt(h);
+        }
+        if (r > 0) {
+            // The fan-out starts at the top-r principal directions of the (scaled) calibration biases: a factored
+            // readout trained from random directions stalls far above the full readout's error.
+            double[][] pcs = principalDirections(y, weight, r);
+            for (int i = 0; i < c; i++) {
+                for (int j = 0; j < r; j++) {
+                    theta[o.w3 + i * r + j] = pcs[j][i];
+                }
+            }
         }
         double[] m1 = new double[theta.length];
         double[] m2 = new double[theta.length];
@@ -319,6 +418,8 @@ public final class MinimalInterface implements ConditioningInterface {
         double[] p = new double[h];
         double[] u = new double[h];
         double[] dy = new double[c];
+        double[] v = new double[m];
+        double[] dv = new double[m];
         double[] du = new double[h];
         double[] dz = new double[b];
         for (int step = 1; step <= steps; step++) {
@@ -358,20 +459,36 @@ public final class MinimalInterface implements ConditioningInterface {
                     p[i] = a;
                     u[i] = Math.max(a, 0);
                 }
-                for (int i = 0; i < c; i++) {
+                for (int i = 0; i < m; i++) {
                     double a = theta[o.b2 + i];
                     int base = o.w2 + i * h;
                     for (int j = 0; j < h; j++) {
                         a += theta[base + j] * u[j];
                     }
-                    double r = a - y[s][i];
-                    loss += ws * r * r / c;
-                    dy[i] = 2 * ws * r / c;
+                    v[i] = a;
+                }
+                for (int i = 0; i < c; i++) {
+                    double a = r > 0 ? dotRow(theta, o.w3 + i * r, v, r) : v[i];
+                    double res = a - y[s][i];
+                    loss += ws * res * res / c;
+                    dy[i] = 2 * ws * res / c;
+                }
+                if (r > 0) {
+                    java.util.Arrays.fill(dv, 0);
+                    for (int i = 0; i < c; i++) {
+                        double d = dy[i];
+                        for (int j = 0; j < r; j++) {
+                            grad[o.w3 + i * r + j] += d * v[j];
+                            dv[j] += theta[o.w3 + i * r + j] * d;
+                        }
+                    }
+                } else {
+                    System.arraycopy(dy, 0, dv, 0, c);
                 }
                 java.util.Arrays.fill(du, 0);
-                for (int i = 0; i < c; i++) {
+                for (int i = 0; i < m; i++) {
                     int base = o.w2 + i * h;
-                    double d = dy[i];
+                    double d = dv[i];
                     grad[o.b2 + i] += d;
                     for (int j = 0; j < h; j++) {
                         grad[base + j] += d * u[j];
@@ -410,7 +527,38 @@ public final class MinimalInterface implements ConditioningInterface {
                 theta[i] -= rate * (m1[i] / c1) / (Math.sqrt(m2[i] / c2) + 1e-8);
             }
         }
-        return new MinimalInterface(spec, layout, mean, frequencies, embedding, labels, b, h, theta, scale, loss);
+        return new MinimalInterface(spec, layout, mean, frequencies, embedding, labels, b, h, r, theta, scale, loss);
+    }
+
+    /** The top-k eigenvectors ([j][channel]) of the weighted second-moment matrix sum_s w_s y_s y_s^T. */
+    private static double[][] principalDirections(double[][] y, double[] weight, int k) {
+        int c = y[0].length;
+        double[][] m = new double[c][c];
+        for (int s = 0; s < y.length; s++) {
+            for (int i = 0; i < c; i++) {
+                double wi = weight[s] * y[s][i];
+                for (int j = 0; j <= i; j++) {
+                    m[i][j] += wi * y[s][j];
+                }
+            }
+        }
+        for (int i = 0; i < c; i++) {
+            for (int j = 0; j < i; j++) {
+                m[j][i] = m[i][j];
+            }
+        }
+        EigenDecomposition eig = new EigenDecomposition(new Array2DRowRealMatrix(m, false));
+        double[] lambda = eig.getRealEigenvalues();
+        Integer[] order = new Integer[c];
+        for (int i = 0; i < c; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(lambda[b], lambda[a]));
+        double[][] out = new double[k][];
+        for (int j = 0; j < k; j++) {
+            out[j] = eig.getEigenvector(order[j]).toArray();
+        }
+        return out;
     }
 
     /** Binds {@code minimal}. */
@@ -421,14 +569,21 @@ public final class MinimalInterface implements ConditioningInterface {
         public String usage() {
             return "minimal[:b=B,h=H] (bottleneck B 1..64, default 4; transfer units H 1..1024, default 16)"
                     + " [,f=0..16 sin/cos pairs of t, default 4] [,emb=0..1024 even, sinusoidal embedding of t, default 0] [,steps=1..1000000 Adam steps, default 2000]"
-                    + " [,lr=learning rate in (0, 1], default 0.01]";
+                    + " [,lr=learning rate in (0, 1], default 0.01]"
+                    + " [,r=1..1024 readout rank: a code of r values fanned out to the channels | ,budget=P: the largest"
+                    + " r with at most P parameters]";
         }
 
-        @Override
-        public ConditioningInterface create(Map<String, String> parameters, List<ConditioningInput> calibration,
-                                            BiasOracle oracle, long seed) {
+        /** The parsed spec; r = 0 and budget &gt; 0 when the readout rank is chosen from the budget at fit time. */
+        private record Settings(String spec, int b, int h, int r, long budget, int f, int emb, int steps, double lr) {
+        }
+
+        private Settings parse(Map<String, String> parameters) {
             InterfaceParameters p = new InterfaceParameters(name(), parameters, usage());
-            p.requireOnly("b", "h", "f", "emb", "steps", "lr");
+            p.requireOnly("b", "h", "f", "emb", "steps", "lr", "r", "budget");
+            if (p.has("r") && p.has("budget")) {
+                throw p.fail("give r or budget, not both");
+            }
             int b = p.intValue("b", 1, 64, DEFAULT_BOTTLENECK);
             int h = p.intValue("h", 1, 1024, DEFAULT_HIDDEN);
             int f = p.intValue("f", 0, 16, DEFAULT_FREQUENCIES);
@@ -438,9 +593,40 @@ public final class MinimalInterface implements ConditioningInterface {
             }
             int steps = p.intValue("steps", 1, 1_000_000, DEFAULT_STEPS);
             double lr = p.doubleValue("lr", Double.MIN_VALUE, 1, DEFAULT_LEARNING_RATE);
+            int r = p.intValue("r", 1, 1024, 0);
+            long budget = p.has("budget") ? p.intValue("budget", 1, Integer.MAX_VALUE) : 0;
             String spec = "minimal:b=" + b + ",h=" + h + (p.has("f") ? ",f=" + f : "") + (p.has("emb") ? ",emb=" + emb : "")
                     + (p.has("steps") ? ",steps=" + steps : "") + (p.has("lr") ? ",lr=" + lr : "");
-            return fit(spec, calibration, oracle, b, h, f, emb, steps, lr, seed);
+            return new Settings(spec, b, h, r, budget, f, emb, steps, lr);
+        }
+
+        @Override
+        public void validate(Map<String, String> parameters) {
+            parse(parameters);
+        }
+
+        @Override
+        public ConditioningInterface create(Map<String, String> parameters, List<ConditioningInput> calibration,
+                                            BiasOracle oracle, long seed) {
+            Settings s = parse(parameters);
+            if (calibration.isEmpty()) {
+                throw new IllegalArgumentException("no calibration inputs");
+            }
+            int r = s.r();
+            if (s.budget() > 0) {
+                int labels = calibration.stream().mapToInt(ConditioningInput::label).max().orElse(-1) + 1;
+                int c = BiasLayout.of(oracle.biases(calibration.get(0))).channels();
+                int features = featureCount(s.f(), s.emb(), labels);
+                r = maxReadoutRank(s.budget(), features, s.b(), s.h(), c);
+                if (r == 0) {
+                    throw new ConditioningSpecException("conditioning interface 'minimal': budget=" + s.budget()
+                            + " is below the smallest readout with b=" + s.b() + ", h=" + s.h() + " and the model's "
+                            + c + " bias channels (" + parameterCount(features, s.b(), s.h(), c, 1)
+                            + " parameters at r=1); raise the budget or lower b and h");
+                }
+            }
+            return fit(r > 0 ? s.spec() + ",r=" + r : s.spec(), calibration, oracle, s.b(), s.h(), r, s.f(),
+                    s.emb(), s.steps(), s.lr(), seed);
         }
     }
 }

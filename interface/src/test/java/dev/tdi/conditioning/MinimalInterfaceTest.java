@@ -162,4 +162,60 @@ class MinimalInterfaceTest {
         var report = ConditioningDeficit.measure(oracle, cal, heldOut, List.of(i), null);
         assertTrue(report.entry(i.spec()).residualRms() < 0.05 * report.signalRms(), report.format());
     }
+
+    @Test
+    void aReadoutOfTheSignalsRankFitsAsWellAsAFullReadout() {
+        // the synthetic biases vary in a 4-dimensional subspace (4 shared shapes of t)
+        var full = (MinimalInterface) interfaces.create("minimal", calibration, oracle, 1);
+        var r4 = (MinimalInterface) interfaces.create("minimal:r=4", calibration, oracle, 1);
+        var r1 = (MinimalInterface) interfaces.create("minimal:r=1", calibration, oracle, 1);
+        var report = ConditioningDeficit.measure(oracle, calibration, heldOut, List.of(full, r4, r1), null);
+        double eFull = report.entry(full.spec()).residualRms();
+        double e4 = report.entry(r4.spec()).residualRms();
+        double e1 = report.entry(r1.spec()).residualRms();
+        assertTrue(e4 < 0.02 * report.signalRms() && e4 < 2 * eFull + 1e-3 * report.signalRms(), report.format());
+        assertTrue(e1 > 3 * e4, "one code value cannot carry four shapes:\n" + report.format());
+        assertEquals("minimal:b=4,h=16,r=4", r4.spec());
+        assertEquals(4, r4.readoutRank());
+        assertEquals(0, full.readoutRank());
+        int c = 24;
+        assertEquals(4L * 10 + 16 * 5 + 4 * 17 + (long) c * 4, r4.parameters());
+        assertEquals(9L * 4 + 4 * 16 + 16 * 4 + 4L * c, r4.multiplyAccumulates());
+        assertTrue(r4.describe().contains("code 4") && r4.describe().contains("+ 24*4 = " + r4.parameters()),
+                r4.describe());
+    }
+
+    @Test
+    void aBudgetPicksTheLargestReadoutRankThatFits() {
+        // C = 24, F = 9, b = 4, h = 16: 120 + 17 r + 24 r = 120 + 41 r <= 600 gives r = 11
+        var i = (MinimalInterface) interfaces.create("minimal:budget=600,steps=5", calibration, oracle, 1);
+        assertEquals(11, i.readoutRank());
+        assertEquals(120 + 41 * 11, i.parameters());
+        assertEquals("minimal:b=4,h=16,steps=5,r=11", i.spec());
+        // the shipped model: 368 channels, the seed's 2,560 allow r = 6 (2,430 parameters)
+        assertEquals(6, MinimalInterface.maxReadoutRank(2560, 9, 4, 16, 368));
+        assertEquals(2430, MinimalInterface.parameterCount(9, 4, 16, 368, 6));
+        assertTrue(MinimalInterface.parameterCount(9, 4, 16, 368, 7) > 2560);
+        var low = assertThrows(ConditioningSpecException.class,
+                () -> interfaces.create("minimal:budget=100", calibration, oracle, 1));
+        assertTrue(low.getMessage().contains("budget=100 is below the smallest readout")
+                && low.getMessage().contains("161 parameters at r=1"), low.getMessage());
+        var big = assertThrows(ConditioningSpecException.class,
+                () -> interfaces.create("minimal:r=24", calibration, oracle, 1));
+        assertTrue(big.getMessage().contains("r=24 is not below the model's 24 bias channels"), big.getMessage());
+        var both = assertThrows(ConditioningSpecException.class,
+                () -> interfaces.create("minimal:r=2,budget=600", calibration, oracle, 1));
+        assertTrue(both.getMessage().contains("give r or budget, not both"), both.getMessage());
+    }
+
+    @Test
+    void validationChecksTheSpecWithoutAModel() {
+        ConditioningInterfaceFactory f = interfaces.factory("minimal");
+        f.validate(Map.of("budget", "100")); // too small only for a model with many channels: checked at fit time
+        f.validate(Map.of("r", "500"));
+        assertThrows(ConditioningSpecException.class, () -> f.validate(Map.of("r", "0")));
+        assertThrows(ConditioningSpecException.class, () -> f.validate(Map.of("q", "1")));
+        // the default validation of other factories still fits on a probe
+        assertThrows(ConditioningSpecException.class, () -> interfaces.factory("none").validate(Map.of("x", "1")));
+    }
 }
