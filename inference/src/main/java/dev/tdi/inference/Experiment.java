@@ -257,8 +257,11 @@ public final class Experiment {
                     iface.multiplyAccumulates(),
                     net.macsPerImage());
             long dense = skips.stream().mapToLong(sk -> sk.operator().couplings()).sum();
-            int maxRank = c.coupled().stream().mapToInt(cs -> cs instanceof dev.tdi.coupling.CoupledSkip.Bus b
-                    ? b.w().rank() : 0).max().orElse(0);
+            int maxRank = c.coupled().stream().mapToInt(cs -> switch (cs) {
+                case dev.tdi.coupling.CoupledSkip.Bus b -> b.w().rank();
+                case dev.tdi.coupling.CoupledSkip.LocalBus b -> b.rank();
+                default -> 0;
+            }).max().orElse(0);
             return new Outcome(setup.backend(), c.strategy(), iface.spec(), temperature, Metrics.mean(cos),
                     Metrics.min(cos), lv, Metrics.mean(outCos), iface.parameters(), iface.multiplyAccumulates(),
                     c.skipCouplings(), dense, c.longRangeLines(), maxRank, converge, perInference,

@@ -39,10 +39,7 @@ public final class Jobs {
         ConditioningInterfaces is = ConditioningInterfaces.standard();
         for (String i : interfaces) {
             var parsed = dev.tdi.conditioning.InterfaceParameters.split(i);
-            var f = is.factory(parsed.getKey());
-            // a fit on one input validates every parameter before any real fitting happens
-            f.create(parsed.getValue(), List.of(ConditioningInput.of(0, 2), ConditioningInput.of(1, 2)),
-                    in -> Map.of("probe", new float[]{in.timestep()}), 0);
+            is.factory(parsed.getKey()).validate(parsed.getValue());
         }
     }
 
@@ -109,9 +106,12 @@ public final class Jobs {
         return x0;
     }
 
-    /** The complete-system defaults. */
-    public static final String DEFAULT_COUPLING = "hbc:k=16";
-    public static final String DEFAULT_INTERFACE = "minimal:b=4,h=16";
+    /**
+     * The complete-system defaults: a local rank-16 bus per skip (at most 16 per level, the seed's rank) and the
+     * seed's b=4, h=16 interface with the largest readout rank that keeps it within the seed's 2,560 parameters.
+     */
+    public static final String DEFAULT_COUPLING = "hbc:k=16,bus=local";
+    public static final String DEFAULT_INTERFACE = "minimal:b=4,h=16,budget=2560";
     /** Default relaxation temperature (kT in units where the output residual's weight is 1). */
     public static final double DEFAULT_TEMPERATURE = 1e-4;
     public static final long DEFAULT_WINDOW = 32;

@@ -26,8 +26,12 @@ public final class ReproduceJob {
     public static final int[] RANKS = {1, 2, 4, 8, 16, 32, 64};
     /** Temperatures of the default sweep. */
     public static final double[] TEMPERATURES = {1e-4, 1e-2, 1, 10};
-    /** Interface sizes of the default sweep (b, h). */
+    /** Interface sizes of the default sweep (b, h), full readout. */
     static final int[][] INTERFACE_SIZES = {{1, 4}, {2, 8}, {4, 16}, {8, 32}, {16, 64}};
+    /** Readout ranks of the default sweep, at b = 4, h = 16. */
+    static final int[] READOUT_RANKS = {1, 2, 4, 6, 8};
+    /** The complete system's interface with a full readout (one output per channel), an ablation. */
+    static final String FULL_READOUT = "minimal:b=4,h=16";
 
     private ReproduceJob() {
     }
@@ -48,7 +52,8 @@ public final class ReproduceJob {
                 ledger, null);
         Experiment.InterfaceMaker im = Jobs.interfaces();
         List<Map<String, Object>> all = new ArrayList<>();
-        int total = 3 + p.ranks().length + 2 + INTERFACE_SIZES.length + 2 + 2 + p.temperatures().length - 1;
+        int total = 2 + 1 + 2 * p.ranks().length + 3 + INTERFACE_SIZES.length + READOUT_RANKS.length + 2 + 2
+                + p.temperatures().length - 1;
         int[] done = {0};
         java.util.function.BiFunction<String, String[], Experiment.Outcome> eval = (label, cfg) -> {
             long s = System.nanoTime();
@@ -67,22 +72,12 @@ public final class ReproduceJob {
         String tt = Double.toString(t0);
         Experiment.Outcome oracle = eval.apply("oracle bound", new String[]{"dense", "oracle", tt});
         Experiment.Outcome full = eval.apply("complete system", new String[]{complete, completeIf, tt});
-        String budgetIf = withinSeedBudget(e);
-        Experiment.Outcome budget = budgetIf == null ? null
-                : eval.apply("complete, <= 2,560", new String[]{complete, budgetIf, tt});
-        List<Map<String, Object>> rankSweep = new ArrayList<>();
-        double[] ks = new double[p.ranks().length];
-        double[] kc = new double[p.ranks().length];
-        for (int i = 0; i < p.ranks().length; i++) {
-            int k = p.ranks()[i];
-            Experiment.Outcome o = eval.apply("rank sweep", new String[]{"hbc:k=" + k, "oracle", tt});
-            rankSweep.add(Map.of("k", k, "decoder_cosine", o.decoderCosine(), "couplings", o.skipCouplings(),
-                    "long_range_lines", o.longRangeLines()));
-            ks[i] = k;
-            kc[i] = o.decoderCosine();
-        }
-        Experiment.Outcome svd = eval.apply("baseline", new String[]{"svd:k=16", "oracle", tt});
-        Experiment.Outcome rnd = eval.apply("baseline", new String[]{"random:k=16", "oracle", tt});
+        Experiment.Outcome fullReadout = eval.apply("complete, full readout", new String[]{complete, FULL_READOUT, tt});
+        Sweep local = rankSweep(p.ranks(), "hbc:k=%d,bus=local", eval, tt);
+        Sweep global = rankSweep(p.ranks(), "hbc:k=%d", eval, tt);
+        Experiment.Outcome svd = eval.apply("baseline", new String[]{"svd:k=16,bus=local", "oracle", tt});
+        Experiment.Outcome rnd = eval.apply("baseline", new String[]{"random:k=16,bus=local", "oracle", tt});
+        Experiment.Outcome hbc16 = eval.apply("baseline", new String[]{complete, "oracle", tt});
         List<Map<String, Object>> ifSweep = new ArrayList<>();
         double[] ip = new double[INTERFACE_SIZES.length];
         double[] ic = new double[INTERFACE_SIZES.length];
@@ -94,9 +89,20 @@ public final class ReproduceJob {
                     o.decoderCosine()));
             ip[i] = o.interfaceParameters();
             ic[i] = o.decoderCosine();
-            if (spec.equals(completeIf)) {
+            if (spec.equals(FULL_READOUT)) {
                 ifOutput[0] = o.outputCosine();
             }
+        }
+        List<Map<String, Object>> readoutSweep = new ArrayList<>();
+        double[] rp = new double[READOUT_RANKS.length];
+        double[] rc = new double[READOUT_RANKS.length];
+        for (int i = 0; i < READOUT_RANKS.length; i++) {
+            String spec = "minimal:b=4,h=16,r=" + READOUT_RANKS[i];
+            Experiment.Outcome o = eval.apply("readout rank", new String[]{"dense", spec, tt});
+            readoutSweep.add(Map.of("interface", spec, "r", READOUT_RANKS[i], "parameters",
+                    o.interfaceParameters(), "decoder_cosine", o.decoderCosine()));
+            rp[i] = o.interfaceParameters();
+            rc[i] = o.decoderCosine();
         }
         Experiment.Outcome noSkip = eval.apply("no skip", new String[]{"none", completeIf, tt});
         Experiment.Outcome noIf = eval.apply("no interface", new String[]{complete, "none", tt});
@@ -152,14 +158,10 @@ public final class ReproduceJob {
                 completeIf, full.decoderCosine());
         out.printf(Locale.ROOT, "| decoder cosine, oracle bound (dense + oracle) | 1.0000 | %.4f |%n",
                 oracle.decoderCosine());
-        if (budget != null) {
-            out.printf(Locale.ROOT, "| decoder cosine, complete system within 2,560 parameters (%s + %s) | 0.9906 | %.4f"
-                    + " |%n", complete, budgetIf, budget.decoderCosine());
-        }
-        out.printf(Locale.ROOT, "| digital interface parameters | 2,560 | %d (%s)%s |%n", full.interfaceParameters(),
-                completeIf, budget == null ? "" : "; " + budget.interfaceParameters() + " (" + budgetIf + ")");
+        out.printf(Locale.ROOT, "| digital interface parameters | 2,560 | %d (%s) |%n", full.interfaceParameters(),
+                full.conditioning());
         out.printf(Locale.ROOT, "| skip couplings: dense -> hbc (long-range lines) | O(D^2) -> O(Dk) | %d -> %d (%d -> %d)"
-                + " |%n", full.denseSkipCouplings(), full.skipCouplings(), full.denseSkipCouplings(),
+                + " |%n", full.denseSkipCouplings(), full.skipCouplings(), oracle.longRangeLines(),
                 full.longRangeLines());
         out.printf(Locale.ROOT, "| decoder shift caused by the skips | 12.74%% | %.2f%% |%n", 100 * shift);
         out.printf(Locale.ROOT, "| conditioning deficit without the interface | ~2,600x | %.3gx (fixed-bias error /"
@@ -171,16 +173,24 @@ public final class ReproduceJob {
                 full.stepsToConverge(), full.stepsPerInference(), full.secondsPerStep() * 1e3);
         out.println();
         out.println("ablations (decoder cosine):");
-        out.printf(Locale.ROOT, "  rank sweep (hbc:k, oracle interface): %s%n", sweep(ks, kc));
-        out.printf(Locale.ROOT, "  baselines at k=16 (oracle interface): hbc %.4f, svd %.4f, random %.4f%n",
-                kc[indexOf(p.ranks(), 16)], svd.decoderCosine(), rnd.decoderCosine());
-        out.printf(Locale.ROOT, "  skip couplings (long-range lines): dense %d (%d), %s %d (%d), svd:k=16 %d (%d),"
-                        + " random:k=16 %d (%d), none 0 (0)%n", oracle.skipCouplings(), oracle.longRangeLines(), complete,
-                full.skipCouplings(), full.longRangeLines(), svd.skipCouplings(), svd.longRangeLines(),
-                rnd.skipCouplings(), rnd.longRangeLines());
-        out.printf(Locale.ROOT, "  interface size (dense skips): %s%n", sweep(ip, ic));
+        out.printf(Locale.ROOT, "  complete system with a full readout (%s + %s, %d parameters): %.4f%n", complete,
+                FULL_READOUT, fullReadout.interfaceParameters(), fullReadout.decoderCosine());
+        out.printf(Locale.ROOT, "  rank sweep, local bus (hbc:k,bus=local, oracle interface): %s%n",
+                sweep(local.k(), local.cosine()));
+        out.printf(Locale.ROOT, "  rank sweep, global bus (hbc:k, oracle interface): %s%n",
+                sweep(global.k(), global.cosine()));
+        out.printf(Locale.ROOT, "  baselines at k=16, local bus (oracle interface): hbc %.4f, svd %.4f, random %.4f%n",
+                hbc16.decoderCosine(), svd.decoderCosine(), rnd.decoderCosine());
+        out.printf(Locale.ROOT, "  skip couplings (long-range lines): dense %d (%d), %s %d (%d), svd:k=16,bus=local"
+                        + " %d (%d), random:k=16,bus=local %d (%d), hbc:k=16 (global) %d (%d), none 0 (0)%n",
+                oracle.skipCouplings(), oracle.longRangeLines(), complete, full.skipCouplings(), full.longRangeLines(),
+                svd.skipCouplings(), svd.longRangeLines(), rnd.skipCouplings(), rnd.longRangeLines(),
+                global.couplingsAt(16), global.linesAt(16));
+        out.printf(Locale.ROOT, "  interface size, full readout (dense skips; parameters: cosine): %s%n", sweep(ip, ic));
+        out.printf(Locale.ROOT, "  interface readout rank r at b=4, h=16 (dense skips; parameters: cosine): %s%n",
+                sweep(rp, rc));
         out.printf(Locale.ROOT, "  denoiser output (epsilon) cosine: oracle %.4f, complete %.4f, dense + %s %.4f%n",
-                oracle.outputCosine(), full.outputCosine(), completeIf, ifOutput[0]);
+                oracle.outputCosine(), full.outputCosine(), FULL_READOUT, ifOutput[0]);
         out.printf(Locale.ROOT, "  no skip (none + %s): %.4f; no interface (%s + none): %.4f; dense + none: %.4f;"
                         + " none + none: %.4f%n", completeIf, noSkip.decoderCosine(), complete, noIf.decoderCosine(),
                 denseNoIf.decoderCosine(), noBoth.decoderCosine());
@@ -194,11 +204,9 @@ public final class ReproduceJob {
         r.put("decoder_cosine_complete", full.decoderCosine());
         r.put("decoder_cosine_oracle", oracle.decoderCosine());
         r.put("interface_parameters", full.interfaceParameters());
-        if (budget != null) {
-            r.put("decoder_cosine_complete_within_2560", budget.decoderCosine());
-            r.put("interface_within_2560", budgetIf);
-            r.put("interface_parameters_within_2560", budget.interfaceParameters());
-        }
+        r.put("interface_complete", full.conditioning());
+        r.put("decoder_cosine_complete_full_readout", fullReadout.decoderCosine());
+        r.put("interface_parameters_full_readout", fullReadout.interfaceParameters());
         r.put("decoder_shift", shift);
         r.put("conditioning_deficit", deficitMinimal);
         r.put("energy_saving_net", full.energy().netSaving());
@@ -206,7 +214,7 @@ public final class ReproduceJob {
         r.put("energy_saving_net_vs_measured_gpu", full.energy().netSavingMeasured());
         r.put("skip_couplings_dense", full.denseSkipCouplings());
         r.put("skip_couplings_hbc", full.skipCouplings());
-        r.put("long_range_lines_dense", full.denseSkipCouplings());
+        r.put("long_range_lines_dense", oracle.longRangeLines());
         r.put("long_range_lines_hbc", full.longRangeLines());
         r.put("hbc_rank", full.maxRank());
         r.put("output_cosine_complete", full.outputCosine());
@@ -215,8 +223,10 @@ public final class ReproduceJob {
         r.put("steps_per_inference", full.stepsPerInference());
         r.put("seconds_per_step", full.secondsPerStep());
         r.put("eval_inputs", p.evalInputs());
-        r.put("rank_sweep", rankSweep);
+        r.put("rank_sweep", local.rows());
+        r.put("rank_sweep_global", global.rows());
         r.put("interface_sweep", ifSweep);
+        r.put("readout_sweep", readoutSweep);
         r.put("temperature_sweep", tSweep);
         r.put("conditioning_deficit_8bit_dac", deficitDevice.entry(minimal.spec()).deviceDeficit());
         r.put("conditioning_deficit_8bit_dac_oracle", deficitDevice.entry("oracle").deviceDeficit());
@@ -235,13 +245,21 @@ public final class ReproduceJob {
         r.put("wall_seconds", wall);
         Jobs.writeJson(p.out().resolve("results.json"), r);
 
+        double[] ks = local.k();
         Plots.lineChart(p.out().resolve("cosine-vs-rank.png"), "decoder cosine vs bus rank k (oracle interface)",
-                "rank k per skip", "decoder cosine", List.of(new Plots.Series("hbc:k", ks, kc),
+                "rank k per skip", "decoder cosine", List.of(new Plots.Series("hbc:k,bus=local", ks, local.cosine()),
+                        new Plots.Series("hbc:k (global)", global.k(), global.cosine()),
                         new Plots.Series("dense (oracle bound)", new double[]{ks[0], ks[ks.length - 1]},
                                 new double[]{oracle.decoderCosine(), oracle.decoderCosine()})), true, false);
+        Plots.lineChart(p.out().resolve("cosine-vs-lines.png"), "decoder cosine vs long-range lines (oracle interface)",
+                "long-range lines (all skips)", "decoder cosine", List.of(
+                        new Plots.Series("hbc:k,bus=local", local.lines(), local.cosine()),
+                        new Plots.Series("hbc:k (global)", global.lines(), global.cosine()),
+                        new Plots.Series("dense", new double[]{oracle.longRangeLines()},
+                                new double[]{oracle.decoderCosine()})), true, false);
         Plots.lineChart(p.out().resolve("cosine-vs-interface.png"), "decoder cosine vs interface size (dense skips)",
-                "interface parameters", "decoder cosine", List.of(new Plots.Series("minimal:b,h", ip, ic)), true,
-                false);
+                "interface parameters", "decoder cosine", List.of(new Plots.Series("minimal:b,h (full readout)", ip, ic),
+                        new Plots.Series("minimal:b=4,h=16,r (readout rank)", rp, rc)), true, false);
         double[] sx = new double[steps.length];
         for (int i = 0; i < steps.length; i++) {
             sx[i] = steps[i];
@@ -251,35 +269,47 @@ public final class ReproduceJob {
                         new Plots.Series(complete + " + minimal", sx, curveFull)), false, true);
         Plots.lineChart(p.out().resolve("cosine-vs-temperature.png"), "decoder cosine vs temperature (complete)",
                 "temperature kT", "decoder cosine", List.of(new Plots.Series("complete system", ts, tc)), true, false);
-        out.println("wrote " + p.out().resolve("results.json") + " and 4 PNG plots in " + p.out());
+        out.println("wrote " + p.out().resolve("results.json") + " and 5 PNG plots in " + p.out());
         return r;
     }
 
-    /**
-     * The largest minimal interface with b = 4 whose parameter count stays within the seed's 2,560 for this model's
-     * conditioned channels, or null when none does.
-     */
-    static String withinSeedBudget(Experiment e) {
-        int channels = e.oracle().biases(e.calibrationInputs().get(0)).values().stream().mapToInt(v -> v.length).sum();
-        int f = dev.tdi.conditioning.MinimalInterface.featureCount(dev.tdi.conditioning.MinimalInterface
-                .DEFAULT_FREQUENCIES, 0, 0);
-        int best = 0;
-        for (int h = 1; h <= 1024; h++) {
-            if (dev.tdi.conditioning.MinimalInterface.parameterCount(f, 4, h, channels)
-                    <= dev.tdi.conditioning.MinimalInterface.SEED_PARAMETERS) {
-                best = h;
+    /** One rank sweep: k, decoder cosine, couplings and long-range lines per configuration. */
+    private record Sweep(double[] k, double[] cosine, double[] lines, long[] couplings,
+                         List<Map<String, Object>> rows) {
+        long couplingsAt(int rank) {
+            for (int i = 0; i < k.length; i++) {
+                if (k[i] == rank) {
+                    return couplings[i];
+                }
             }
+            return -1;
         }
-        return best == 0 ? null : "minimal:b=4,h=" + best;
+
+        long linesAt(int rank) {
+            for (int i = 0; i < k.length; i++) {
+                if (k[i] == rank) {
+                    return (long) lines[i];
+                }
+            }
+            return -1;
+        }
     }
 
-    private static int indexOf(int[] a, int v) {
-        for (int i = 0; i < a.length; i++) {
-            if (a[i] == v) {
-                return i;
-            }
+    private static Sweep rankSweep(int[] ranks, String format, java.util.function.BiFunction<String, String[],
+            Experiment.Outcome> eval, String temperature) {
+        int n = ranks.length;
+        Sweep s = new Sweep(new double[n], new double[n], new double[n], new long[n], new ArrayList<>());
+        for (int i = 0; i < n; i++) {
+            String spec = String.format(Locale.ROOT, format, ranks[i]);
+            Experiment.Outcome o = eval.apply("rank sweep", new String[]{spec, "oracle", temperature});
+            s.rows().add(Map.of("k", ranks[i], "spec", spec, "max_rank", o.maxRank(), "decoder_cosine",
+                    o.decoderCosine(), "couplings", o.skipCouplings(), "long_range_lines", o.longRangeLines()));
+            s.k()[i] = ranks[i];
+            s.cosine()[i] = o.decoderCosine();
+            s.lines()[i] = o.longRangeLines();
+            s.couplings()[i] = o.skipCouplings();
         }
-        return 0;
+        return s;
     }
 
     private static String sweep(double[] x, double[] y) {

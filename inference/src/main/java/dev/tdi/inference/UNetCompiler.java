@@ -28,7 +28,8 @@ import java.util.Set;
  *       holding h_l = static bias + conditioning bias, broadcast over the pixels;</li>
  *   <li>each skip source rewritten by the {@link CouplingStrategy}: dropped, kept ({@code Direct}), or replaced by
  *       its rank-k bus U V^T ({@code Bus}, folded into the residual as a {@code LowRankOperator} source: the k
- *       bus units x_bus = V^T x_enc are eliminated exactly, see docs/physics.md);</li>
+ *       bus units x_bus = V^T x_enc are eliminated exactly, see docs/physics.md), or by its local bus
+ *       ({@code LocalBus}, folded likewise into a convolution of the skip's shape);</li>
  *   <li>residual weights and step sizes from the {@link RelaxationPlan}.</li>
  * </ul>
  */
@@ -132,6 +133,7 @@ public final class UNetCompiler {
                         case CoupledSkip.Dropped d -> op = null;
                         case CoupledSkip.Direct d -> op = checked(d.w(), op, layer, in);
                         case CoupledSkip.Bus b -> op = checked(b.w(), op, layer, in);
+                        case CoupledSkip.LocalBus b -> op = checked(b.w(), op, layer, in);
                     }
                 }
                 if (op != null) {

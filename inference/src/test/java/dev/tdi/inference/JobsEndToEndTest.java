@@ -58,7 +58,8 @@ class JobsEndToEndTest {
         JsonObject j = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
         for (String k : new String[]{"decoder_cosine_complete", "decoder_cosine_oracle", "interface_parameters",
             "decoder_shift", "conditioning_deficit", "energy_saving_net", "skip_couplings_dense", "skip_couplings_hbc",
-            "hbc_rank", "steps_to_converge", "backend", "seed", "eval_inputs", "rank_sweep"}) {
+            "hbc_rank", "steps_to_converge", "backend", "seed", "eval_inputs", "rank_sweep", "rank_sweep_global",
+            "readout_sweep", "decoder_cosine_complete_full_readout", "long_range_lines_dense", "long_range_lines_hbc"}) {
             assertTrue(j.has(k), "results.json lacks " + k);
         }
         assertEquals("reference", j.get("backend").getAsString());
@@ -72,8 +73,13 @@ class JobsEndToEndTest {
             assertTrue(o.has("k") && o.has("decoder_cosine") && o.has("couplings"));
         }
         assertTrue(j.get("hbc_rank").getAsInt() >= 1 && j.get("skip_couplings_hbc").getAsLong() > 0);
-        for (String png : new String[]{"cosine-vs-rank.png", "cosine-vs-interface.png", "relaxation.png",
-            "cosine-vs-temperature.png"}) {
+        // the default interface is the seed's size: within 2,560 parameters, with its readout rank in the spec
+        assertTrue(j.get("interface_parameters").getAsLong() <= 2560, j.toString());
+        assertTrue(j.get("interface_complete").getAsString().contains(",r="), j.toString());
+        // k = 16 is above the tiny model's channel counts, so the local bus carries as many lines as the dense skip
+        assertTrue(j.get("long_range_lines_hbc").getAsLong() <= j.get("long_range_lines_dense").getAsLong());
+        for (String png : new String[]{"cosine-vs-rank.png", "cosine-vs-lines.png", "cosine-vs-interface.png",
+            "relaxation.png", "cosine-vs-temperature.png"}) {
             assertTrue(Files.size(out.resolve(png)) > 1000, png);
         }
     }

@@ -18,11 +18,11 @@ public final class RunCommand implements Callable<Integer> {
     String backend;
 
     @Option(names = "--coupling", paramLabel = "SPEC", defaultValue = Jobs.DEFAULT_COUPLING,
-            description = "skip coupling strategy: none, dense, hbc:k=K, hbc:budget=B, svd:k=K, random:k=K (default: ${DEFAULT-VALUE})")
+            description = "skip coupling strategy: none, dense, hbc:k=K[,bus=local|global], hbc:budget=B, svd:k=K, random:k=K (default: ${DEFAULT-VALUE})")
     String coupling;
 
     @Option(names = "--interface", paramLabel = "SPEC", defaultValue = Jobs.DEFAULT_INTERFACE,
-            description = "conditioning interface: none, minimal:b=B,h=H, oracle (default: ${DEFAULT-VALUE})")
+            description = "conditioning interface: none, minimal:b=B,h=H[,r=R|,budget=P], oracle (default: ${DEFAULT-VALUE})")
     String conditioning;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/run", description = "output directory (default: ${DEFAULT-VALUE})")
