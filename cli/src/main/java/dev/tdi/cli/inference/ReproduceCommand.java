@@ -1,10 +1,10 @@
 package dev.tdi.cli.inference;
 
-import dev.tdi.inference.Jobs;
 import dev.tdi.inference.ReproduceJob;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tdi reproduce}: the seed's table beside ours, with ablations and plots. */
@@ -14,14 +14,11 @@ import picocli.CommandLine.Option;
             "relaxation curves. Writes DIR/results.json and PNG plots."})
 public final class ReproduceCommand implements Callable<Integer> {
 
-    @Option(names = "--backend", paramLabel = "NAME", description = "substrate backend (default: sim if installed, else reference)")
-    String backend;
+    @Mixin
+    SubstrateOptions substrate;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/reproduce", description = "output directory (default: ${DEFAULT-VALUE})")
     Path out;
-
-    @Option(names = "--seed", defaultValue = "1", description = "seed (default: ${DEFAULT-VALUE})")
-    long seed;
 
     @Option(names = "--eval", paramLabel = "N", defaultValue = "16", description = "held-out evaluation inputs per configuration (default: ${DEFAULT-VALUE})")
     int evalInputs;
@@ -33,9 +30,6 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--temperatures", paramLabel = "T,...", split = ",", defaultValue = "1e-4,1e-2,1,10",
             description = "temperatures of the sweep; the first is used everywhere else (default: ${DEFAULT-VALUE})")
     double[] temperatures;
-
-    @Option(names = "--model", paramLabel = "DIR", description = "a model directory; default: the shipped model")
-    Path model;
 
     @Override
     public Integer call() throws Exception {
@@ -52,8 +46,8 @@ public final class ReproduceCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--temperatures must all be >= 0, found " + t);
             }
         }
-        String b = backend == null ? Jobs.defaultBackend() : backend;
-        ReproduceJob.execute(new ReproduceJob.Params(b, out, seed, evalInputs, model, ranks, temperatures),
+        ReproduceJob.execute(new ReproduceJob.Params(substrate.backend(), out, substrate.seed, evalInputs, substrate.model,
+                ranks, temperatures),
                 System.out);
         return 0;
     }
