@@ -125,102 +125,16 @@ public abstract sealed class FxOperator {
             this.k = k;
         }
 
+        // Exact integer sums: the gather and scatter kernels serve every stride (stride 1 is one phase plane).
         @Override
         int apply(int[] x, int xOff, long[] y, int yOff) {
-            if (stride == 1) {
-                return applyPadded(x, xOff, y, yOff);
-            }
             gather(k, x, xOff, inC, inH, inW, y, yOff, outC, outH, outW, kh, kw, stride, pad);
             return 0;
         }
 
         @Override
         int applyTranspose(int[] x, int xOff, long[] y, int yOff) {
-            if (stride == 1) {
-                return applyTransposePadded(x, xOff, y, yOff);
-            }
             scatter(k, x, xOff, outC, outH, outW, y, yOff, inC, inH, inW, kh, kw, stride, pad);
-            return 0;
-        }
-
-        /**
-         * Stride 1 over zero-padded planes of pitch P = inW + 2 pad: every tap is one contiguous multiply-add over
-         * (outH - 1) P + outW elements (the columns past outW are scratch and dropped), which vectorises.
-         */
-        private int applyPadded(int[] x, int xOff, long[] y, int yOff) {
-            int pitch = inW + 2 * pad;
-            int padH = inH + 2 * pad;
-            int[] xp = new int[inC * padH * pitch];
-            for (int ic = 0; ic < inC; ic++) {
-                for (int iy = 0; iy < inH; iy++) {
-                    System.arraycopy(x, xOff + (ic * inH + iy) * inW, xp, (ic * padH + iy + pad) * pitch + pad, inW);
-                }
-            }
-            int span = (outH - 1) * pitch + outW;
-            long[] yp = new long[outC * outH * pitch];
-            for (int oc = 0; oc < outC; oc++) {
-                int yBase = oc * outH * pitch;
-                for (int ic = 0; ic < inC; ic++) {
-                    for (int ky = 0; ky < kh; ky++) {
-                        for (int kx = 0; kx < kw; kx++) {
-                            long wv = k[((oc * inC + ic) * kh + ky) * kw + kx];
-                            if (wv == 0) {
-                                continue;
-                            }
-                            int xBase = (ic * padH + ky) * pitch + kx;
-                            for (int i = 0; i < span; i++) {
-                                yp[yBase + i] += wv * xp[xBase + i];
-                            }
-                        }
-                    }
-                }
-                for (int oy = 0; oy < outH; oy++) {
-                    int src = yBase + oy * pitch;
-                    int dst = yOff + (oc * outH + oy) * outW;
-                    for (int ox = 0; ox < outW; ox++) {
-                        y[dst + ox] += yp[src + ox];
-                    }
-                }
-            }
-            return 0;
-        }
-
-        /** W^T for stride 1: x read at pitch P (zero past outW), accumulated into zero-padded input planes. */
-        private int applyTransposePadded(int[] x, int xOff, long[] y, int yOff) {
-            int pitch = inW + 2 * pad;
-            int padH = inH + 2 * pad;
-            int[] xq = new int[outC * outH * pitch];
-            for (int oc = 0; oc < outC; oc++) {
-                for (int oy = 0; oy < outH; oy++) {
-                    System.arraycopy(x, xOff + (oc * outH + oy) * outW, xq, (oc * outH + oy) * pitch, outW);
-                }
-            }
-            int span = (outH - 1) * pitch + outW;
-            long[] yp = new long[inC * padH * pitch];
-            for (int ic = 0; ic < inC; ic++) {
-                for (int oc = 0; oc < outC; oc++) {
-                    int xBase = oc * outH * pitch;
-                    for (int ky = 0; ky < kh; ky++) {
-                        for (int kx = 0; kx < kw; kx++) {
-                            long wv = k[((oc * inC + ic) * kh + ky) * kw + kx];
-                            if (wv == 0) {
-                                continue;
-                            }
-                            int yBase = (ic * padH + ky) * pitch + kx;
-                            for (int i = 0; i < span; i++) {
-                                yp[yBase + i] += wv * xq[xBase + i];
-                            }
-                        }
-                    }
-                }
-                for (int iy = 0; iy < inH; iy++) {
-                    int src = (ic * padH + iy + pad) * pitch + pad;
-                    int dst = yOff + (ic * inH + iy) * inW;
-                    for (int ix = 0; ix < inW; ix++) {
-                        y[dst + ix] += yp[src + ix];
-                    }
-                }
-            }
             return 0;
         }
 
