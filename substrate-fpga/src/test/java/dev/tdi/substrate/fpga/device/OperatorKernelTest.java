@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The device's operator kernels (with their stride-1 and phase-split strided fast paths) against the API's
+ * The device's operator kernels (the phase-split gather and scatter, for every stride) against the API's
  * reference {@code apply}/{@code applyTranspose}: with integer-valued weights (in raw quanta) and inputs small
  * enough for doubles to be exact, W x and W^T x must agree exactly, over strides 1-3, paddings 0-2, kernels 1-4
  * and output paddings.
