@@ -63,11 +63,29 @@ public final class RunJob {
                 en.grossSaving(), en.netSaving())));
         out.println(Jobs.row("saving vs measured H100 (J/image): net", String.format(Locale.ROOT, "%.3g x (GPU %.3g J)",
                 en.netSavingMeasured(), en.gpuMeasuredJ())));
+        // per skip: what the strategy built and how much of the skip's contribution it keeps on the calibration set
+        var report = dev.tdi.coupling.CouplingStrategies.standard().couple(p.coupling(), e.skips()).report();
+        out.print(report.format());
         out.print(ledger.describe());
         out.printf(Locale.ROOT, "wall time %.1f s%n", wall);
 
         Map<String, Object> results = new LinkedHashMap<>(header);
         results.putAll(o.toMap());
+        List<Map<String, Object>> skips = new ArrayList<>();
+        for (var s : report.skips()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("skip", s.name());
+            m.put("level", s.level());
+            m.put("source", s.sourceModule());
+            m.put("target", s.targetModule());
+            m.put("rank", s.rank());
+            m.put("couplings", s.couplings());
+            m.put("long_range_lines", s.longRangeLines());
+            m.put("dense_couplings", s.denseCouplings());
+            m.put("captured_energy", s.capturedEnergy());
+            skips.add(m);
+        }
+        results.put("coupling_report", skips);
         results.put("eval_inputs", p.evalInputs());
         results.put("energy_ledger", ledger.toMap());
         results.put("wall_seconds", wall);

@@ -94,6 +94,14 @@ class JobsEndToEndTest {
         assertTrue(Files.size(out.resolve("denoiser.png")) > 1000);
         JsonObject j = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
         assertEquals("hbc:k=2", j.get("coupling").getAsString());
+        assertTrue(text.contains("captured"), "the per-skip coupling table is printed:\n" + text);
+        var skips = j.getAsJsonArray("coupling_report");
+        assertEquals(1, skips.size()); // the tiny model has two levels: one skip
+        var skip = skips.get(0).getAsJsonObject();
+        assertEquals(2, skip.get("rank").getAsInt());
+        assertEquals(2, skip.get("long_range_lines").getAsLong());
+        double captured = skip.get("captured_energy").getAsDouble();
+        assertTrue(captured > 0 && captured <= 1 + 1e-9, "captured " + captured);
 
         Path gen = dir.resolve("generate");
         String g = capture(o -> GenerateJob.execute(new GenerateJob.Params("reference", "dense", "oracle", 3, 2, gen, 3,
