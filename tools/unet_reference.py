@@ -138,7 +138,10 @@ class TdiUNet(nn.Module):
     def embedding(self, t):
         half = self.cfg["timeEmbedDim"] // 2
         t64 = t.to(torch.float64)[:, None]
-        f = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float64) / half)[None, :]
+        if self.cfg.get("timeEmbedding", "sinusoidal") == "fourier":  # sin/cos(pi k tau), k = 1..half
+            f = (math.pi * torch.arange(1, half + 1, dtype=torch.float64) / (self.cfg["diffusionSteps"] - 1))[None, :]
+        else:  # the transformer embedding of the raw step
+            f = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float64) / half)[None, :]
         return torch.cat([torch.sin(t64 * f), torch.cos(t64 * f)], dim=1).to(torch.float32)
 
     def forward(self, x, t):
@@ -238,6 +241,9 @@ FIXTURES = {
     # 13 -> 7 -> 4, output padding 0, two image channels, two blocks per level, input skip into the output layer
     "odd": dict(imageSize=13, imageChannels=2, channels=[4, 6, 8], blocksPerLevel=2, timeEmbedDim=8,
                 timeHidden=16, diffusionSteps=100, inputSkip=True),
+    # the shipped model's smooth Fourier time features, on the "odd" geometry
+    "fourier": dict(imageSize=13, imageChannels=2, channels=[4, 6, 8], blocksPerLevel=2, timeEmbedDim=8,
+                    timeHidden=16, diffusionSteps=100, inputSkip=True, timeEmbedding="fourier"),
 }
 
 
@@ -250,6 +256,8 @@ def cmd_fixtures(a):
                "skipMerge": "concat-conv", "upsample": "conv-transpose", "diffusionSteps": c["diffusionSteps"],
                "schedule": "linear", "betaStart": 1e-4, "betaEnd": 0.02,
                "inputSkip": c.get("inputSkip", False)}
+        if "timeEmbedding" in c:
+            cfg["timeEmbedding"] = c["timeEmbedding"]
         d = os.path.join(a.out, name)
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, "config.json"), "w") as f:

@@ -397,12 +397,18 @@ public final class UNet {
 
     // ---------------------------------------------------------------------------------------------- time
 
-    /** The sinusoidal embedding of t: [sin(t f_i)..., cos(t f_i)...], f_i = 10000^(-i/half), i < half. */
-    public float[] sinusoidalEmbedding(double t) {
+    /**
+     * The fixed time features of step t, [sin(t f_i)..., cos(t f_i)...], i &lt; half: for the "sinusoidal" embedding
+     * f_i = 10000^(-i/half) radians per step (periods from 2 pi steps up), for "fourier" f_i = pi (i + 1) / (T - 1),
+     * so sin(pi k tau) and cos(pi k tau), k = 1..half, with tau = t / (T - 1) (periods of 2 (T - 1) / k steps).
+     */
+    public float[] timeEmbedding(double t) {
         int half = cfg.timeEmbedDim() / 2;
+        boolean fourier = "fourier".equals(cfg.timeEmbedding());
         float[] e = new float[2 * half];
         for (int i = 0; i < half; i++) {
-            double f = Math.exp(-Math.log(10000.0) * i / half);
+            double f = fourier ? Math.PI * (i + 1) / (cfg.diffusionSteps() - 1)
+                    : Math.exp(-Math.log(10000.0) * i / half);
             e[i] = (float) Math.sin(t * f);
             e[half + i] = (float) Math.cos(t * f);
         }
@@ -412,7 +418,7 @@ public final class UNet {
     /** The output of the time-embedding MLP for step t (the vector every time projection reads). */
     public float[] timeHidden(double t) {
         float[] h1 = new float[cfg.timeHidden()], h2 = new float[cfg.timeHidden()];
-        timeMlp(sinusoidalEmbedding(t), h1, h2);
+        timeMlp(timeEmbedding(t), h1, h2);
         return h2;
     }
 
@@ -489,7 +495,7 @@ public final class UNet {
 
     /** Forward of one image: x at xo; activations to acts[l] at offs[l]. Fills ws.e/h1/h2. */
     private void forwardOne(float[] x, int xo, double t, float[][] acts, int[] offs, Workspace ws) {
-        float[] e = sinusoidalEmbedding(t);
+        float[] e = timeEmbedding(t);
         System.arraycopy(e, 0, ws.e, 0, e.length);
         timeMlp(ws.e, ws.h1, ws.h2);
         for (int li = 0; li < defs.length; li++) {

@@ -40,17 +40,24 @@ import java.util.Set;
  * @param betaEnd        last beta of the linear schedule
  * @param inputSkip      whether the output layer also reads the input image through its own convolution (a linear
  *                       path x_t -> eps, which the relu layers cannot carry precisely at high noise)
+ * @param timeEmbedding  the fixed features of t the time MLP reads: "sinusoidal" (the transformer embedding of the
+ *                       raw step, frequencies 10000^(-i/half) rad per step, periods down to 2 pi steps; what a
+ *                       config without this key means) or "fourier" (sin and cos of pi k tau, k = 1..half, tau =
+ *                       t / (T - 1): smooth in t, shortest period 2 (T - 1) / half steps), see docs/unet.md
  */
 public record UNetConfig(int imageSize, int imageChannels, int[] channels, int blocksPerLevel, int kernelSize,
                          String activation, int timeEmbedDim, int timeHidden, String skipMerge, String upsample,
-                         int diffusionSteps, String schedule, double betaStart, double betaEnd, boolean inputSkip) {
+                         int diffusionSteps, String schedule, double betaStart, double betaEnd, boolean inputSkip,
+                         String timeEmbedding) {
 
     /** The format tag written into every config file. */
     public static final String FORMAT = "tdi-unet/1";
 
     private static final Set<String> KEYS = Set.of("format", "imageSize", "imageChannels", "channels",
             "blocksPerLevel", "kernelSize", "activation", "timeEmbedDim", "timeHidden", "skipMerge", "upsample",
-            "diffusionSteps", "schedule", "betaStart", "betaEnd", "inputSkip");
+            "diffusionSteps", "schedule", "betaStart", "betaEnd", "inputSkip", "timeEmbedding");
+    /** The time embedding of configs written before the key existed. */
+    public static final String LEGACY_TIME_EMBEDDING = "sinusoidal";
 
     /** Validates every field; an invalid one raises {@link IllegalArgumentException} naming it. */
     public UNetConfig {
@@ -73,11 +80,21 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
         req("linear".equals(schedule) || "cosine".equals(schedule),
                 "schedule must be \"linear\" or \"cosine\", got \"" + schedule + "\"");
         req(betaStart > 0 && betaEnd < 1 && betaStart <= betaEnd, "need 0 < betaStart <= betaEnd < 1");
+        req("sinusoidal".equals(timeEmbedding) || "fourier".equals(timeEmbedding),
+                "timeEmbedding must be \"sinusoidal\" or \"fourier\", got \"" + timeEmbedding + "\"");
         int h = imageSize;
         for (int l = 1; l < channels.length; l++) {
             h = (h - 1) / 2 + 1;
         }
         req(h >= 1, "too many levels for imageSize " + imageSize);
+    }
+
+    /** A config with the legacy sinusoidal time embedding. */
+    public UNetConfig(int imageSize, int imageChannels, int[] channels, int blocksPerLevel, int kernelSize,
+                      String activation, int timeEmbedDim, int timeHidden, String skipMerge, String upsample,
+                      int diffusionSteps, String schedule, double betaStart, double betaEnd, boolean inputSkip) {
+        this(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim, timeHidden,
+                skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip, LEGACY_TIME_EMBEDDING);
     }
 
     /** A config without the input skip. */
@@ -96,8 +113,8 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
 
     /** The default architecture shipped with tdi (see docs/default-model.md for why this size). */
     public static UNetConfig defaults() {
-        return new UNetConfig(28, 1, new int[]{16, 32, 64}, 2, 3, "relu", 32, 128, "concat-conv",
-                "conv-transpose", 1000, "linear", 1e-4, 0.02, true);
+        return new UNetConfig(28, 1, new int[]{16, 32, 64}, 2, 3, "relu", 32, 6, "concat-conv",
+                "conv-transpose", 1000, "linear", 1e-4, 0.02, true, "fourier");
     }
 
     /** A copy of the channels per level. */
@@ -114,31 +131,42 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
     /** A copy with other channels and blocks per level. */
     public UNetConfig withChannels(int[] ch, int blocks) {
         return new UNetConfig(imageSize, imageChannels, ch, blocks, kernelSize, activation, timeEmbedDim,
-                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip);
+                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip,
+                timeEmbedding);
     }
 
     /** A copy with or without the input skip. */
     public UNetConfig withInputSkip(boolean skip) {
         return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim,
-                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, skip);
+                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, skip,
+                timeEmbedding);
     }
 
     /** A copy with another image size. */
     public UNetConfig withImageSize(int size) {
         return new UNetConfig(size, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim,
-                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip);
+                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip,
+                timeEmbedding);
+    }
+
+    /** A copy with another kind of time embedding ("sinusoidal" or "fourier"). */
+    public UNetConfig withTimeEmbedding(String kind) {
+        return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim,
+                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip, kind);
     }
 
     /** A copy with another time embedding. */
     public UNetConfig withTime(int embedDim, int hidden) {
         return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, embedDim,
-                hidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip);
+                hidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip,
+                timeEmbedding);
     }
 
     /** A copy with another diffusion schedule. */
     public UNetConfig withSchedule(String sched, int steps) {
         return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation,
-                timeEmbedDim, timeHidden, skipMerge, upsample, steps, sched, betaStart, betaEnd, inputSkip);
+                timeEmbedDim, timeHidden, skipMerge, upsample, steps, sched, betaStart, betaEnd, inputSkip,
+                timeEmbedding);
     }
 
     /** The config as pretty-printed JSON. */
@@ -160,6 +188,7 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
         m.put("betaStart", betaStart);
         m.put("betaEnd", betaEnd);
         m.put("inputSkip", inputSkip);
+        m.put("timeEmbedding", timeEmbedding);
         Gson g = new GsonBuilder().setPrettyPrinting().create();
         return g.toJson(m) + "\n";
     }
@@ -197,7 +226,8 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
                     o.has("schedule") ? o.get("schedule").getAsString() : d.schedule,
                     o.has("betaStart") ? o.get("betaStart").getAsDouble() : d.betaStart,
                     o.has("betaEnd") ? o.get("betaEnd").getAsDouble() : d.betaEnd,
-                    o.has("inputSkip") && o.get("inputSkip").getAsBoolean());
+                    o.has("inputSkip") && o.get("inputSkip").getAsBoolean(),
+                    o.has("timeEmbedding") ? o.get("timeEmbedding").getAsString() : LEGACY_TIME_EMBEDDING);
         } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
             throw new IllegalArgumentException("U-Net config: a value has the wrong type: " + e.getMessage(), e);
         }

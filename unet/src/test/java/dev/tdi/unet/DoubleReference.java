@@ -22,7 +22,7 @@ final class DoubleReference {
     static double[] forward(UNet net, double[] p, double[] x, double t) {
         UNetConfig cfg = net.config();
         int E = cfg.timeEmbedDim(), Ht = cfg.timeHidden();
-        float[] ef = net.sinusoidalEmbedding(t);
+        float[] ef = net.timeEmbedding(t);
         double[] w1 = slice(net, p, "temb.fc1.w"), b1 = slice(net, p, "temb.fc1.b");
         double[] w2 = slice(net, p, "temb.fc2.w"), b2 = slice(net, p, "temb.fc2.b");
         double[] h1 = new double[Ht], h2 = new double[Ht];

@@ -29,7 +29,7 @@ class PyTorchFixtureTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"even", "odd"})
+    @ValueSource(strings = {"even", "odd", "fourier"})
     void everyTapMatchesPyTorch(String fixture) throws IOException {
         UNetConfig cfg = UNetConfig.fromJson(new String(resource(fixture + "/config.json"), StandardCharsets.UTF_8));
         UNet net = UNet.fromTensors(cfg, Safetensors.read(resource(fixture + "/model.safetensors"), "model").tensors());

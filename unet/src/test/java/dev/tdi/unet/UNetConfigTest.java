@@ -39,4 +39,30 @@ class UNetConfigTest {
         }
         assertEquals(0.02, NoiseSchedule.of(UNetConfig.defaults()).beta(999), 1e-12);
     }
+
+    @Test
+    void theTimeEmbeddingIsRecordedAndOldConfigsKeepTheSinusoidalOne() {
+        UNetConfig c = UNetConfig.defaults();
+        assertEquals("fourier", c.timeEmbedding());
+        assertTrue(c.toJson().contains("\"timeEmbedding\": \"fourier\""), c.toJson());
+        String legacy = c.toJson().replace(",\n  \"timeEmbedding\": \"fourier\"", "");
+        assertEquals("sinusoidal", UNetConfig.fromJson(legacy).timeEmbedding(), legacy);
+        String bad = c.toJson().replace("\"fourier\"", "\"gaussian\"");
+        String msg = assertThrows(IllegalArgumentException.class, () -> UNetConfig.fromJson(bad)).getMessage();
+        assertTrue(msg.contains("timeEmbedding must be \"sinusoidal\" or \"fourier\", got \"gaussian\""), msg);
+    }
+
+    @Test
+    void theFourierFeaturesAreHarmonicsOfTheNormalisedTime() {
+        UNet net = UNet.create(UNetConfig.defaults().withChannels(new int[]{2}, 1).withTime(6, 4), 1);
+        float[] e = net.timeEmbedding(333);
+        double tau = 333.0 / 999;
+        for (int k = 1; k <= 3; k++) {
+            assertEquals(Math.sin(Math.PI * k * tau), e[k - 1], 1e-6);
+            assertEquals(Math.cos(Math.PI * k * tau), e[3 + k - 1], 1e-6);
+        }
+        UNet old = UNet.create(UNetConfig.defaults().withChannels(new int[]{2}, 1).withTime(6, 4)
+                .withTimeEmbedding("sinusoidal"), 1);
+        assertEquals(Math.sin(333.0), old.timeEmbedding(333)[0], 1e-6); // f_0 = 1 radian per step
+    }
 }

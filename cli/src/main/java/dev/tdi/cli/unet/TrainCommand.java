@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
                         + "weights), DIR/checkpoint.safetensors, DIR/train.log and, when all epochs are done, "
                         + "DIR/eval.md (test eps-MSE per time-step bucket) and DIR/samples-ddim.png."})
 public final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "16", description = "Epochs (default ${DEFAULT-VALUE}, the shipped model's).")
     int epochs;
     @Option(names = "--batch", defaultValue = "128", description = "Batch size, a multiple of 4 (default ${DEFAULT-VALUE}).")
     int batch;
