@@ -217,7 +217,7 @@ public final class HbcStrategy implements CouplingStrategy {
             int power = p.intValue("power", 0, 20, 3);
             int oversample = p.intValue("oversample", 0, 200, 10);
             long seed = p.longValue("seed", 42);
-            boolean local = p.choice("bus", "global", "global", "local").equals("local");
+            boolean local = p.localBus();
             return new HbcStrategy(p.spec(), k, budget, norm.equals("rel"), max, solver, power, oversample, seed,
                     local);
         }

@@ -63,7 +63,7 @@ public final class RandomStrategy implements CouplingStrategy {
             p.requireOnly("k", "seed", "bus");
             int k = p.intValue("k", 1, 4096);
             long seed = p.longValue("seed", 42);
-            return new RandomStrategy(p.spec(), k, seed, p.choice("bus", "global", "global", "local").equals("local"));
+            return new RandomStrategy(p.spec(), k, seed, p.localBus());
         }
     }
 }

@@ -23,6 +23,14 @@ public final class SpecParameters extends PluginParameters<CouplingSpecException
         return PluginParameters.split(spec, "spec", "strategy", CouplingSpecException::new);
     }
 
+    /**
+     * The {@code bus=global|local} parameter of the projection strategies (default global): whether each
+     * convolutional skip gets a bus at every pixel ({@link LocalBuses}) instead of one bus.
+     */
+    public boolean localBus() {
+        return choice("bus", "global", "global", "local").equals("local");
+    }
+
     /** An exception naming the strategy, the problem and the usage. */
     @Override
     public CouplingSpecException fail(String problem) {

@@ -73,7 +73,7 @@ public final class SvdStrategy implements CouplingStrategy {
             int k = p.intValue("k", 1, 4096);
             return new SvdStrategy(p.spec(), k, p.intValue("power", 0, 20, 4),
                     p.intValue("oversample", 0, 200, 10), p.longValue("seed", 42),
-                    p.choice("bus", "global", "global", "local").equals("local"));
+                    p.localBus());
         }
     }
 }
