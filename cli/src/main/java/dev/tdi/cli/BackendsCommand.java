@@ -45,9 +45,13 @@ public final class BackendsCommand implements Callable<Integer> {
             row("max couplings", count(c.maxCouplings()));
             row("max chains", count(c.maxChains()));
             row("number format", c.numberFormat().name() + " (resolution " + c.numberFormat().resolution() + ")");
-            row("coupling range", range(c.maxCouplingMagnitude()));
+            row("coupling range", c.couplingRange().toString());
+            row("stiffness range", c.stiffnessRange().toString());
             row("bias range", range(c.maxBiasMagnitude()));
             row("noise", c.noise().kind() + ": " + c.noise().description());
+            row("integrator", c.integrator().description());
+            row("features", c.features().isEmpty() ? "none"
+                    : String.join(", ", new TreeSet<>(c.features().stream().map(Enum::name).toList())));
         }
         return 0;
     }
@@ -70,6 +74,12 @@ public final class BackendsCommand implements Callable<Integer> {
         f.put("resolution", c.numberFormat().resolution());
         m.put("numberFormat", f);
         m.put("maxCouplingMagnitude", finiteOrNull(c.maxCouplingMagnitude()));
+        m.put("couplingRange", Map.of("maxMagnitude", finiteOrNull(c.couplingRange().maxMagnitude()),
+                "maxRatio", finiteOrNull(c.couplingRange().maxRatio())));
+        m.put("stiffnessRange", Map.of("maxMagnitude", finiteOrNull(c.stiffnessRange().maxMagnitude()),
+                "maxRatio", finiteOrNull(c.stiffnessRange().maxRatio())));
+        m.put("integrator", c.integrator().name());
+        m.put("features", new TreeSet<>(c.features().stream().map(Enum::name).toList()));
         m.put("maxBiasMagnitude", finiteOrNull(c.maxBiasMagnitude()));
         m.put("noise", Map.of("kind", c.noise().kind().name(), "description", c.noise().description()));
         return m;

@@ -106,6 +106,17 @@ public abstract class AbstractSubstrate implements Substrate {
             }
         }
         spec.initialState().ifPresent(x -> requireValues("RunSpec initialState", x, program.units()));
+        if (spec.schedule().isPresent()) {
+            if (!capabilities.supports(Feature.SCHEDULES)) {
+                throw new UnsupportedProgramException(backend, List.of("the run asks for a relaxation schedule;"
+                        + " this backend does not declare " + Feature.SCHEDULES + " (run without a schedule)"));
+            }
+            List<String> problems = spec.schedule().get().problemsWith(program);
+            if (!problems.isEmpty()) {
+                throw new InvalidProgramException("the RunSpec's schedule does not fit the program: "
+                        + String.join("; ", problems));
+            }
+        }
         return execute(spec);
     }
 

@@ -3,6 +3,7 @@ package dev.tdi.substrate;
 import dev.tdi.substrate.program.ModuleSpec;
 import dev.tdi.substrate.program.Program;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -17,6 +18,23 @@ public final class RunResult {
     private final boolean converged;
     private final long wallNanos;
     private final Trace trace;
+    private final List<PhaseEnergy> phaseEnergies;
+
+    /**
+     * The energy of the factors active in one phase of a run (a whole unscheduled run is one phase), averaged over
+     * chains, in the program's energy units (kT at temperature 1), at the phase's first and last step. The device
+     * dissipates {@code start - end} relaxing in that phase (at T > 0 the end value includes the thermal
+     * fluctuation of about T/2 per free unit).
+     *
+     * @param start U_active(x) as the phase begins (after its factors are switched on)
+     * @param end   U_active(x) as the phase ends (after its modules are held)
+     */
+    public record PhaseEnergy(double start, double end) {
+        /** The energy released in the phase, start - end. */
+        public double released() {
+            return start - end;
+        }
+    }
 
     /**
      * @param finalStates [chain][unit]; ownership passes to the result
@@ -26,6 +44,16 @@ public final class RunResult {
      */
     public RunResult(Program program, float[][] finalStates, float[][] means, long steps, boolean converged,
                      long wallNanos, Trace trace) {
+        this(program, finalStates, means, steps, converged, wallNanos, trace, List.of());
+    }
+
+    /**
+     * As {@link #RunResult(Program, float[][], float[][], long, boolean, long, Trace)}, with the energy the run
+     * measured per phase ({@link #phaseEnergies()}; empty when the backend does not measure it).
+     */
+    public RunResult(Program program, float[][] finalStates, float[][] means, long steps, boolean converged,
+                     long wallNanos, Trace trace, List<PhaseEnergy> phaseEnergies) {
+        this.phaseEnergies = List.copyOf(phaseEnergies);
         this.program = program;
         this.finalStates = finalStates;
         this.means = means;
@@ -51,6 +79,20 @@ public final class RunResult {
     }
 
     /** Wall time of the run. */
+    /**
+     * Per phase (one for an unscheduled run), the energy of the active factors at its start and end, averaged over
+     * chains; empty when the backend does not measure it.
+     */
+    public List<PhaseEnergy> phaseEnergies() {
+        return phaseEnergies;
+    }
+
+    /** Total energy released over the run's phases (program units); NaN when not measured. */
+    public double releasedEnergy() {
+        return phaseEnergies.isEmpty() ? Double.NaN
+                : phaseEnergies.stream().mapToDouble(PhaseEnergy::released).sum();
+    }
+
     public long wallNanos() {
         return wallNanos;
     }

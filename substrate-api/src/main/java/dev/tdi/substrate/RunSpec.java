@@ -25,10 +25,21 @@ import java.util.Optional;
  * @param traceEvery       record energy and residual norms every this many steps (0 = no trace)
  * @param divergenceBound  |x| beyond which the dynamics are reported as diverged
  * @param initialState     optional full-length starting state (clamped units are overwritten); zeros otherwise
+ * @param schedule         optional relaxation schedule ({@link Schedule}); when present the run is its phases
+ *                         and burnIn, window and tolerance are not used (needs {@link Feature#SCHEDULES})
  */
 public record RunSpec(long burnIn, long window, double tolerance, long maxSteps, double stepSize,
                       Map<String, Double> moduleStepSizes, double temperature, long seed, int chains,
-                      long traceEvery, double divergenceBound, Optional<float[]> initialState) {
+                      long traceEvery, double divergenceBound, Optional<float[]> initialState,
+                      Optional<Schedule> schedule) {
+
+    /** The spec without a schedule (the form before schedules existed). */
+    public RunSpec(long burnIn, long window, double tolerance, long maxSteps, double stepSize,
+                   Map<String, Double> moduleStepSizes, double temperature, long seed, int chains,
+                   long traceEvery, double divergenceBound, Optional<float[]> initialState) {
+        this(burnIn, window, tolerance, maxSteps, stepSize, moduleStepSizes, temperature, seed, chains, traceEvery,
+                divergenceBound, initialState, Optional.empty());
+    }
 
     public RunSpec {
         moduleStepSizes = Map.copyOf(moduleStepSizes);
@@ -73,9 +84,14 @@ public record RunSpec(long burnIn, long window, double tolerance, long maxSteps,
         return new Builder();
     }
 
-    /** True in convergence mode. */
+    /** True in convergence mode (never for a scheduled run). */
     public boolean untilConverged() {
-        return tolerance > 0;
+        return tolerance > 0 && schedule.isEmpty();
+    }
+
+    /** True when the run follows a {@link Schedule}. */
+    public boolean scheduled() {
+        return schedule.isPresent();
     }
 
     /** The step size of a module. */
@@ -85,6 +101,9 @@ public record RunSpec(long burnIn, long window, double tolerance, long maxSteps,
 
     /** The most steps this run can take. */
     public long stepLimit() {
+        if (schedule.isPresent()) {
+            return schedule.get().totalSteps();
+        }
         return untilConverged() ? maxSteps : burnIn + window;
     }
 
@@ -103,6 +122,7 @@ public record RunSpec(long burnIn, long window, double tolerance, long maxSteps,
         b.traceEvery = traceEvery;
         b.divergenceBound = divergenceBound;
         b.initialState = initialState.orElse(null);
+        b.schedule = schedule.orElse(null);
         return b;
     }
 
@@ -120,6 +140,7 @@ public record RunSpec(long burnIn, long window, double tolerance, long maxSteps,
         private long traceEvery;
         private double divergenceBound = 1e6;
         private float[] initialState;
+        private Schedule schedule;
 
         private Builder() {
         }
@@ -149,10 +170,13 @@ public record RunSpec(long burnIn, long window, double tolerance, long maxSteps,
         public Builder traceEvery(long n) { this.traceEvery = n; return this; }
         public Builder divergenceBound(double b) { this.divergenceBound = b; return this; }
         public Builder initialState(float[] x) { this.initialState = x; return this; }
+        /** Runs the phases of {@code s} instead of burn-in and window ({@code null} removes it). */
+        public Builder schedule(Schedule s) { this.schedule = s; return this; }
 
         public RunSpec build() {
             return new RunSpec(burnIn, window, tolerance, maxSteps, stepSize, moduleStepSizes, temperature, seed,
-                    chains, traceEvery, divergenceBound, Optional.ofNullable(initialState));
+                    chains, traceEvery, divergenceBound, Optional.ofNullable(initialState),
+                    Optional.ofNullable(schedule));
         }
     }
 }

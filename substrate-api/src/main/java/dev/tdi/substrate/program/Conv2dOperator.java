@@ -60,6 +60,13 @@ public final class Conv2dOperator implements Operator {
     @Override public int cols() { return inChannels * inHeight * inWidth; }
     @Override public long parameters() { return kernel.length; }
     @Override public double maxAbsWeight() { return Operator.maxAbs(kernel); }
+    @Override public double minAbsNonZeroWeight() { return Operator.minAbsNonZero(kernel); }
+
+    @Override
+    public Conv2dOperator withWeightsBelowZeroed(double threshold) {
+        return new Conv2dOperator(inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth, stride,
+                padding, Operator.zeroBelow(kernel, threshold));
+    }
     @Override public long firstNonFinite() { return Operator.firstNonFinite(kernel); }
 
     public int inChannels() { return inChannels; }

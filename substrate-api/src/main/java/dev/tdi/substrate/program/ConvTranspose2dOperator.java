@@ -71,6 +71,13 @@ public final class ConvTranspose2dOperator implements Operator {
     @Override public int cols() { return inChannels * inHeight * inWidth; }
     @Override public long parameters() { return kernel.length; }
     @Override public double maxAbsWeight() { return Operator.maxAbs(kernel); }
+    @Override public double minAbsNonZeroWeight() { return Operator.minAbsNonZero(kernel); }
+
+    @Override
+    public ConvTranspose2dOperator withWeightsBelowZeroed(double threshold) {
+        return new ConvTranspose2dOperator(inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth,
+                stride, padding, outputPadding, Operator.zeroBelow(kernel, threshold));
+    }
     @Override public long firstNonFinite() { return Operator.firstNonFinite(kernel); }
 
     public int inChannels() { return inChannels; }

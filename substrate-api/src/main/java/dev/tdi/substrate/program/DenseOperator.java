@@ -36,6 +36,12 @@ public final class DenseOperator implements Operator {
     @Override public int cols() { return cols; }
     @Override public long parameters() { return values.length; }
     @Override public double maxAbsWeight() { return Operator.maxAbs(values); }
+    @Override public double minAbsNonZeroWeight() { return Operator.minAbsNonZero(values); }
+
+    @Override
+    public DenseOperator withWeightsBelowZeroed(double threshold) {
+        return new DenseOperator(rows, cols, Operator.zeroBelow(values, threshold));
+    }
     @Override public long firstNonFinite() { return Operator.firstNonFinite(values); }
 
     @Override

@@ -39,6 +39,19 @@ public final class LowRankOperator implements Operator {
     @Override public double maxAbsWeight() { return Math.max(Operator.maxAbs(u), Operator.maxAbs(v)); }
 
     @Override
+    public double minAbsNonZeroWeight() {
+        double a = Operator.minAbsNonZero(u), b = Operator.minAbsNonZero(v);
+        return a == 0 ? b : b == 0 ? a : Math.min(a, b);
+    }
+
+    /** Zeroes small entries of the factors U and V (the bus's own wires), not of U V^T. */
+    @Override
+    public LowRankOperator withWeightsBelowZeroed(double threshold) {
+        return new LowRankOperator(rows, cols, rank, Operator.zeroBelow(u, threshold),
+                Operator.zeroBelow(v, threshold));
+    }
+
+    @Override
     public long firstNonFinite() {
         int i = Operator.firstNonFinite(u);
         if (i >= 0) {

@@ -32,6 +32,18 @@ public sealed interface Operator
     /** The largest magnitude among the stored weights (a device's coupling range must cover it). */
     double maxAbsWeight();
 
+    /**
+     * The smallest non-zero magnitude among the stored weights, or 0 when every weight is zero. With
+     * {@link #maxAbsWeight()} it gives the dynamic range a device's coupling DACs must resolve.
+     */
+    double minAbsNonZeroWeight();
+
+    /**
+     * This operator with every stored weight of magnitude below {@code threshold} set to zero (the same shape and
+     * kind): how a device whose couplings resolve only magnitudes down to {@code threshold} realises it.
+     */
+    Operator withWeightsBelowZeroed(double threshold);
+
     /** True when every stored weight is finite; see {@link #firstNonFinite()}. */
     default boolean isFinite() {
         return firstNonFinite() < 0;
@@ -88,6 +100,28 @@ public sealed interface Operator
             m = Math.max(m, Math.abs(v));
         }
         return m;
+    }
+
+    /** The smallest non-zero magnitude in {@code a}, or 0 when all are zero. */
+    static double minAbsNonZero(float[] a) {
+        double m = Double.POSITIVE_INFINITY;
+        for (float v : a) {
+            if (v != 0) {
+                m = Math.min(m, Math.abs(v));
+            }
+        }
+        return m == Double.POSITIVE_INFINITY ? 0 : m;
+    }
+
+    /** A copy of {@code a} with every entry of magnitude below {@code threshold} set to zero. */
+    static float[] zeroBelow(float[] a, double threshold) {
+        float[] b = a.clone();
+        for (int i = 0; i < b.length; i++) {
+            if (Math.abs(b[i]) < threshold) {
+                b[i] = 0;
+            }
+        }
+        return b;
     }
 
     /** Requires {@code actual == expected} for an array length, naming the array. */

@@ -73,6 +73,13 @@ public final class SparseOperator implements Operator {
     @Override public long couplings() { return values.length; }
     @Override public long parameters() { return values.length; }
     @Override public double maxAbsWeight() { return Operator.maxAbs(values); }
+    @Override public double minAbsNonZeroWeight() { return Operator.minAbsNonZero(values); }
+
+    /** Entries below the threshold become stored zeros (the sparsity pattern, hence the wiring, is kept). */
+    @Override
+    public SparseOperator withWeightsBelowZeroed(double threshold) {
+        return new SparseOperator(rows, cols, rowPtr, colIdx, Operator.zeroBelow(values, threshold));
+    }
     @Override public long firstNonFinite() { return Operator.firstNonFinite(values); }
 
     /** Number of stored entries. */

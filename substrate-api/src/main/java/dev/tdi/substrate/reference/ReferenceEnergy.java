@@ -92,8 +92,21 @@ public final class ReferenceEnergy {
 
     /** U(x); walls contribute 0 inside (states are kept inside). */
     public double energy(double[] x, Function<String, float[]> bias) {
+        return energy(x, bias, null);
+    }
+
+    /**
+     * The energy of the active factors only ({@code active[i]} for the program's factor i; {@code null} means all):
+     * what a device running a {@link dev.tdi.substrate.Schedule} phase feels.
+     */
+    public double energy(double[] x, Function<String, float[]> bias, boolean[] active) {
         double u = 0;
-        for (Factor f : program.factors()) {
+        java.util.List<Factor> factors = program.factors();
+        for (int fi = 0; fi < factors.size(); fi++) {
+            if (active != null && !active[fi]) {
+                continue;
+            }
+            Factor f = factors.get(fi);
             switch (f) {
                 case Factor.OnSite o -> {
                     ModuleSpec m = program.module(o.module());
@@ -158,8 +171,18 @@ public final class ReferenceEnergy {
 
     /** grad U(x), written into {@code grad} (overwritten), for every unit including clamped ones. */
     public void gradient(double[] x, Function<String, float[]> bias, double[] grad) {
+        gradient(x, bias, grad, null);
+    }
+
+    /** The gradient of the active factors' energy ({@code active} as in {@link #energy(double[], Function, boolean[])}). */
+    public void gradient(double[] x, Function<String, float[]> bias, double[] grad, boolean[] active) {
         Arrays.fill(grad, 0);
-        for (Factor f : program.factors()) {
+        java.util.List<Factor> factors = program.factors();
+        for (int fi = 0; fi < factors.size(); fi++) {
+            if (active != null && !active[fi]) {
+                continue;
+            }
+            Factor f = factors.get(fi);
             switch (f) {
                 case Factor.OnSite o -> {
                     ModuleSpec m = program.module(o.module());

@@ -1,6 +1,7 @@
 package dev.tdi.substrate.reference;
 
 import dev.tdi.substrate.Capabilities;
+import dev.tdi.substrate.Feature;
 import dev.tdi.substrate.NoiseModel;
 import dev.tdi.substrate.NumberFormat;
 import dev.tdi.substrate.Substrate;
@@ -20,7 +21,8 @@ public final class ReferenceProvider implements SubstrateProvider {
     private static final Capabilities CAPABILITIES = Capabilities.everything(
             1L << 24, Long.MAX_VALUE, 1 << 16, NumberFormat.float64(),
             new NoiseModel(NoiseModel.Kind.PSEUDO_RANDOM,
-                    "L64X128MixRandom per chain (seeded by ChainSeeds), JDK ziggurat Gaussians"));
+                    "L64X128MixRandom per chain (seeded by ChainSeeds), JDK ziggurat Gaussians"))
+            .toBuilder().feature(Feature.SCHEDULES).build();
 
     @Override
     public String name() {

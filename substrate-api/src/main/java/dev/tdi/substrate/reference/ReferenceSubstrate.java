@@ -6,11 +6,15 @@ import dev.tdi.substrate.ChainSeeds;
 import dev.tdi.substrate.DivergenceException;
 import dev.tdi.substrate.RunResult;
 import dev.tdi.substrate.RunSpec;
+import dev.tdi.substrate.Schedule;
 import dev.tdi.substrate.Trace;
 import dev.tdi.substrate.WindowedAverager;
+import dev.tdi.substrate.program.Factor;
 import dev.tdi.substrate.program.ModuleSpec;
 import dev.tdi.substrate.program.Program;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
@@ -23,7 +27,8 @@ import java.util.random.RandomGeneratorFactory;
  *   x_i <- x_i - dt_m g_i + sqrt(2 T dt_m) xi_i      for every free unit i of module m, xi_i ~ N(0, 1)
  *   x_i <- reflect(x_i) into its walls               (mirror image, then clamp if the overshoot was too large)
  * </pre>
- * Clamped units stay at their clamp values. Noise for chain c comes from an L64X128MixRandom seeded with
+ * Clamped units stay at their clamp values. A run with a {@link Schedule} follows its phases
+ * ({@link #executeScheduled}). Noise for chain c comes from an L64X128MixRandom seeded with
  * {@link ChainSeeds#of(long, int)}, drawn unit by unit in state order, so runs are reproducible by seed.
  */
 final class ReferenceSubstrate extends AbstractSubstrate {
@@ -40,6 +45,9 @@ final class ReferenceSubstrate extends AbstractSubstrate {
 
     @Override
     protected RunResult execute(RunSpec spec) {
+        if (spec.schedule().isPresent()) {
+            return executeScheduled(spec, spec.schedule().get());
+        }
         long start = System.nanoTime();
         Program program = energy.program();
         int n = program.units();
@@ -102,6 +110,109 @@ final class ReferenceSubstrate extends AbstractSubstrate {
                 schedule.converged(), System.nanoTime() - start, trace == null ? null : trace.build());
     }
 
+    /**
+     * A run that follows a {@link Schedule}: per phase, only the factors whose modules are all released move the
+     * modules the phase releases; at its end they are set to their window mean and held. The phase energies are the
+     * active factors' U at its start and end, averaged over chains.
+     */
+    private RunResult executeScheduled(RunSpec spec, Schedule schedule) {
+        long start = System.nanoTime();
+        Program program = energy.program();
+        int n = program.units();
+        int chains = spec.chains();
+        int[] release = schedule.releasePhase(program);
+        int[] unitPhase = new int[n];
+        double[] dt = new double[n];
+        double[] noiseScale = new double[n];
+        String[] moduleOf = new String[n];
+        for (ModuleSpec m : program.modules()) {
+            double step = spec.stepSize(m.name());
+            for (int i = m.offset(); i < m.offset() + m.size(); i++) {
+                unitPhase[i] = release[m.index()];
+                dt[i] = step;
+                noiseScale[i] = Math.sqrt(2 * spec.temperature() * step);
+                moduleOf[i] = m.name();
+            }
+        }
+        List<Factor> factors = program.factors();
+        int[] activation = new int[factors.size()];
+        for (int f = 0; f < activation.length; f++) {
+            activation[f] = Schedule.activationPhase(factors.get(f), program, release);
+        }
+        double[][] x = new double[chains][];
+        RandomGenerator[] rng = new RandomGenerator[chains];
+        for (int c = 0; c < chains; c++) {
+            x[c] = initialState(spec, n);
+            rng[c] = RandomGeneratorFactory.of("L64X128MixRandom").create(ChainSeeds.of(spec.seed(), c));
+        }
+        double[] grad = new double[n];
+        double[][] sum = new double[chains][n];
+        List<RunResult.PhaseEnergy> energies = new ArrayList<>();
+        TraceRecorder trace = spec.traceEvery() > 0 ? new TraceRecorder() : null;
+        long step = 0;
+        for (int p = 0; p < schedule.phases().size(); p++) {
+            Schedule.Phase phase = schedule.phases().get(p);
+            boolean[] active = new boolean[factors.size()];
+            for (int f = 0; f < active.length; f++) {
+                active[f] = activation[f] <= p;
+            }
+            double e0 = meanEnergy(x, active);
+            for (long s = 0; s < phase.steps(); s++) {
+                boolean averaging = s >= phase.steps() - phase.window();
+                for (int c = 0; c < chains; c++) {
+                    double[] xc = x[c];
+                    energy.gradient(xc, this::bias, grad, active);
+                    for (int i = 0; i < n; i++) {
+                        if (unitPhase[i] != p) {
+                            continue;
+                        }
+                        double v = xc[i] - dt[i] * grad[i] + noiseScale[i] * rng[c].nextGaussian();
+                        v = energy.reflect(i, v);
+                        if (!Double.isFinite(v) || Math.abs(v) > spec.divergenceBound()) {
+                            ModuleSpec m = program.module(moduleOf[i]);
+                            throw new DivergenceException(m.name(), i - m.offset(), c, step, v,
+                                    spec.divergenceBound(), dt[i]);
+                        }
+                        xc[i] = v;
+                        if (averaging) {
+                            sum[c][i] += v;
+                        }
+                    }
+                }
+                step++;
+                if (trace != null && step % spec.traceEvery() == 0) {
+                    trace.record(step, x, active);
+                }
+            }
+            for (int c = 0; c < chains; c++) {
+                for (int i = 0; i < n; i++) {
+                    if (unitPhase[i] == p) {
+                        x[c][i] = sum[c][i] / phase.window();
+                    }
+                }
+            }
+            energies.add(new RunResult.PhaseEnergy(e0, meanEnergy(x, active)));
+        }
+        float[][] finals = new float[chains][n];
+        float[][] means = new float[chains][n];
+        for (int c = 0; c < chains; c++) {
+            for (int i = 0; i < n; i++) {
+                finals[c][i] = (float) x[c][i];
+                means[c][i] = (float) x[c][i];
+            }
+        }
+        return new RunResult(program, finals, means, step, true, System.nanoTime() - start,
+                trace == null ? null : trace.build(), energies);
+    }
+
+    private double meanEnergy(double[][] x, boolean[] active) {
+        double e = 0;
+        for (double[] xc : x) {
+            e += energy.energy(xc, this::bias, active);
+        }
+        return e / x.length;
+    }
+
     private double[] initialState(RunSpec spec, int n) {
         double[] x = new double[n];
         spec.initialState().ifPresent(init -> {
@@ -130,10 +241,15 @@ final class ReferenceSubstrate extends AbstractSubstrate {
         private final Map<String, java.util.List<Double>> norms = new LinkedHashMap<>();
 
         void record(long step, double[][] x) {
+            record(step, x, null);
+        }
+
+        /** Records the energy of the active factors ({@code null}: all). */
+        void record(long step, double[][] x, boolean[] active) {
             double e = 0;
             Map<String, Double> sums = new LinkedHashMap<>();
             for (double[] xc : x) {
-                e += energy.energy(xc, ReferenceSubstrate.this::bias);
+                e += energy.energy(xc, ReferenceSubstrate.this::bias, active);
                 energy.residualNorms(xc, ReferenceSubstrate.this::bias).forEach((k, v) -> sums.merge(k, v, Double::sum));
             }
             steps.add(step);

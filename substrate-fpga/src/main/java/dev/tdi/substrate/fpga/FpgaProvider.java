@@ -3,6 +3,7 @@ package dev.tdi.substrate.fpga;
 import dev.tdi.substrate.Capabilities;
 import dev.tdi.substrate.NoiseModel;
 import dev.tdi.substrate.NumberFormat;
+import dev.tdi.substrate.Range;
 import dev.tdi.substrate.Substrate;
 import dev.tdi.substrate.SubstrateConfig;
 import dev.tdi.substrate.SubstrateProvider;
@@ -28,11 +29,17 @@ public final class FpgaProvider implements SubstrateProvider {
 
     /** The reference design's capabilities; a device reporting smaller limits narrows them when opened. */
     public static Capabilities designCapabilities() {
-        return new Capabilities(EnumSet.allOf(FactorKind.class), EnumSet.allOf(OperatorKind.class),
-                FpgaDevice.MAX_UNITS, 1L << 40, FpgaDevice.MAX_CHAINS, NumberFormat.fixed(32, Fx.FRAC),
-                Fx.real(Fx.WEIGHT_MAX), Fx.real(Fx.STATE_MAX), new NoiseModel(NoiseModel.Kind.ON_CHIP_PSEUDO_RANDOM,
-                "counter-based SplitMix64 hash of (chain key, step, unit) per lane; Irwin-Hall sum of four 16-bit"
-                        + " uniforms scaled to unit variance (Q.16)"));
+        return Capabilities.builder().factorKinds(EnumSet.allOf(FactorKind.class))
+                .operatorKinds(EnumSet.allOf(OperatorKind.class)).maxUnits(FpgaDevice.MAX_UNITS)
+                .maxCouplings(1L << 40).maxChains(FpgaDevice.MAX_CHAINS).numberFormat(NumberFormat.fixed(32, Fx.FRAC))
+                // The device scales each module by a power of two (FpgaCompiler), so the spread it holds is decided
+                // there, per module; no program-wide bound is declared yet.
+                .couplingRange(Range.UNBOUNDED)
+                .maxBiasMagnitude(Fx.real(Fx.STATE_MAX))
+                .noise(new NoiseModel(NoiseModel.Kind.ON_CHIP_PSEUDO_RANDOM,
+                        "counter-based SplitMix64 hash of (chain key, step, unit) per lane; Irwin-Hall sum of four"
+                                + " 16-bit uniforms scaled to unit variance (Q.16)"))
+                .build();
     }
 
     @Override
@@ -66,10 +73,8 @@ public final class FpgaProvider implements SubstrateProvider {
         try {
             FpgaDriver driver = new FpgaDriver(t, Math.max(s.ioTimeoutMs(), 1000));
             Capabilities d = designCapabilities();
-            Capabilities caps = new Capabilities(d.factorKinds(), d.operatorKinds(),
-                    Math.min(d.maxUnits(), driver.maxUnits()), d.maxCouplings(),
-                    Math.min(d.maxChains(), driver.maxChains()), d.numberFormat(), d.maxCouplingMagnitude(),
-                    d.maxBiasMagnitude(), d.noise());
+            Capabilities caps = d.toBuilder().maxUnits(Math.min(d.maxUnits(), driver.maxUnits()))
+                    .maxChains(Math.min(d.maxChains(), driver.maxChains())).build();
             return new FpgaSubstrate(NAME, caps, driver, s);
         } catch (RuntimeException e) {
             t.close();

@@ -75,11 +75,11 @@ class CompilerTest {
     @Test
     void theSessionRefusesAtProgramAndRunTimeNamingTheLimit() {
         try (Substrate s = new FpgaProvider().open(SubstrateConfig.of("fpga.emulator.memory-mb=1"))) {
-            // coupling range: refused by the declared capabilities, before compilation
+            // coupling range: refused when the program is loaded, naming the weight and the range
             Program strong = Program.builder().module("a", 2).onSite("a", Potential.quadratic(1, 0))
                     .coupling("a", "a", new DenseOperator(2, 2, new float[] {0, 130, 130, 0})).build();
             UnsupportedProgramException e1 = assertThrows(UnsupportedProgramException.class, () -> s.program(strong));
-            assertTrue(e1.getMessage().contains("exceeds this backend's range"), e1.getMessage());
+            assertTrue(e1.getMessage().contains("weight 130.0 exceeds the device's coupling range"), e1.getMessage());
             // device memory: a program larger than 1 MiB of state for one chain
             Program big = Program.builder().module("m", 200_000).onSite("m", Potential.quadratic(1, 0)).build();
             UnsupportedProgramException e2 = assertThrows(UnsupportedProgramException.class, () -> s.program(big));

@@ -4,6 +4,7 @@ import dev.tdi.substrate.AbstractSubstrate;
 import dev.tdi.substrate.Capabilities;
 import dev.tdi.substrate.ChainSeeds;
 import dev.tdi.substrate.DivergenceException;
+import dev.tdi.substrate.Integrator;
 import dev.tdi.substrate.NoiseModel;
 import dev.tdi.substrate.NumberFormat;
 import dev.tdi.substrate.RunResult;
@@ -29,12 +30,14 @@ import java.util.SplittableRandom;
  */
 public final class MinimalBackendProvider implements SubstrateProvider {
 
-    private static final Capabilities CAPABILITIES = new Capabilities(
-            EnumSet.of(FactorKind.ON_SITE_QUADRATIC, FactorKind.COUPLING, FactorKind.BIAS, FactorKind.CLAMP),
-            EnumSet.of(OperatorKind.DENSE),
-            100_000, 10_000_000, 4096, NumberFormat.float64(),
-            Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
-            new NoiseModel(NoiseModel.Kind.PSEUDO_RANDOM, "SplittableRandom per chain"));
+    private static final Capabilities CAPABILITIES = Capabilities.builder()
+            .factorKinds(EnumSet.of(FactorKind.ON_SITE_QUADRATIC, FactorKind.COUPLING, FactorKind.BIAS,
+                    FactorKind.CLAMP))
+            .operatorKinds(EnumSet.of(OperatorKind.DENSE))
+            .maxUnits(100_000).maxCouplings(10_000_000).maxChains(4096).numberFormat(NumberFormat.float64())
+            .noise(new NoiseModel(NoiseModel.Kind.PSEUDO_RANDOM, "SplittableRandom per chain"))
+            .integrator(Integrator.EULER_MARUYAMA)
+            .build();
 
     @Override public String name() { return "minimal-example"; }
     @Override public String description() { return "the minimal Gaussian backend of docs/writing-a-backend.md"; }
