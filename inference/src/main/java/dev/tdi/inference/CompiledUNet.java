@@ -21,17 +21,46 @@ import java.util.Map;
  * @param coupled        how each skip was realised (same order)
  * @param strategy       the coupling strategy's spec
  * @param decoderModules the decoder modules (every layer after the last encoder layer, output included)
+ * @param rangeFit       how the couplings were fitted into the backend's dynamic range
  */
 public record CompiledUNet(UNet net, Program program, RelaxationPlan plan, List<SkipSite> skips,
-                           List<CoupledSkip> coupled, String strategy, List<String> decoderModules) {
+                           List<CoupledSkip> coupled, String strategy, List<String> decoderModules,
+                           RangeFit rangeFit) {
 
     /** The clamped module holding x_t. */
     public static final String INPUT = UNet.INPUT;
+
+    /**
+     * How the compiler fitted the program into the backend's coupling range: every coupling below
+     * {@code threshold} (the largest over the range's ratio) was set to zero.
+     *
+     * @param threshold      the magnitude below which couplings were zeroed (0: none were)
+     * @param zeroedWeights  stored weights set to zero
+     * @param storedWeights  stored weights in all residual sources
+     * @param zeroedFraction the fraction of the sources' squared Frobenius norm removed
+     */
+    public record RangeFit(double threshold, long zeroedWeights, long storedWeights, double zeroedFraction) {
+        /** Nothing zeroed. */
+        public static RangeFit none() {
+            return new RangeFit(0, 0, 0, 0);
+        }
+    }
 
     public CompiledUNet {
         skips = List.copyOf(skips);
         coupled = List.copyOf(coupled);
         decoderModules = List.copyOf(decoderModules);
+    }
+
+    /** A compiled network whose couplings needed no fitting. */
+    public CompiledUNet(UNet net, Program program, RelaxationPlan plan, List<SkipSite> skips,
+                        List<CoupledSkip> coupled, String strategy, List<String> decoderModules) {
+        this(net, program, plan, skips, coupled, strategy, decoderModules, RangeFit.none());
+    }
+
+    /** The dynamic range the program asks of the device. */
+    public dev.tdi.substrate.ProgramRange range() {
+        return dev.tdi.substrate.ProgramRange.of(program);
     }
 
     /** Couplings of the skips as realised. */

@@ -5,6 +5,7 @@ import dev.tdi.conditioning.ConditioningInput;
 import dev.tdi.conditioning.ConditioningInterface;
 import dev.tdi.coupling.CouplingStrategies;
 import dev.tdi.coupling.SkipConnection;
+import dev.tdi.substrate.ProgramRange;
 import dev.tdi.substrate.Substrate;
 import dev.tdi.substrate.SubstrateConfig;
 import dev.tdi.substrate.SubstrateRegistry;
@@ -42,7 +43,14 @@ public final class Experiment {
                           double outputCosine, long interfaceParameters, long interfaceMacs, long skipCouplings,
                           long denseSkipCouplings, long longRangeLines, int maxRank, long stepsToConverge,
                           long stepsPerInference, double secondsPerStep, double eta, EnergyLedger.Account energy,
-                          List<Map<String, float[]>> states, int[] timesteps, double[] perInputCosine) {
+                          List<Map<String, float[]>> states, int[] timesteps, double[] perInputCosine,
+                          ProgramRange range, CompiledUNet.RangeFit rangeFit, RelaxationPlan.Kind plan, int phases,
+                          double effectiveTemperatureMin, double effectiveTemperatureMax) {
+
+        /** The program's dynamic range in decades (couplings and stiffnesses, largest/smallest non-zero). */
+        public double dynamicRangeDecades() {
+            return range.decades();
+        }
 
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -67,6 +75,19 @@ public final class Experiment {
             m.put("seconds_per_step", secondsPerStep);
             m.put("eta", eta);
             m.put("energy", energy.toMap());
+            m.put("latency_s", energy.latencyS());
+            m.put("plan", plan.name().toLowerCase(java.util.Locale.ROOT));
+            m.put("schedule_phases", phases);
+            m.put("dynamic_range_decades", range.decades());
+            m.put("dynamic_range", range.toMap());
+            Map<String, Object> fit = new LinkedHashMap<>();
+            fit.put("threshold", rangeFit.threshold());
+            fit.put("zeroed_weights", rangeFit.zeroedWeights());
+            fit.put("stored_weights", rangeFit.storedWeights());
+            fit.put("zeroed_norm_fraction", rangeFit.zeroedFraction());
+            m.put("range_fit", fit);
+            m.put("effective_temperature_min", effectiveTemperatureMin);
+            m.put("effective_temperature_max", effectiveTemperatureMax);
             List<Map<String, Object>> per = new ArrayList<>();
             for (int i = 0; i < timesteps.length; i++) {
                 per.add(Map.of("t", timesteps[i], "decoder_cosine", perInputCosine[i]));
@@ -163,6 +184,9 @@ public final class Experiment {
      * concatenated, for evaluation input 0.
      */
     public long stepsToConverge(SubstrateDenoiser d, double tol, long maxSteps) {
+        if (d.compiled().plan().scheduled()) {
+            return stepsToConvergeScheduled(d, tol, maxSteps);
+        }
         Workload.Noised n = eval.get(0);
         ConditioningInput ci = ConditioningInput.of(n.t(), net.config().diffusionSteps());
         d.load(n.xt(), ci);
@@ -184,6 +208,38 @@ public final class Experiment {
     }
 
     /**
+     * Steps to converge for a scheduled plan: the fewest steps per phase (doubling from 1, one step held) after which
+     * a zero-temperature scheduled run from the zero state is within relative error {@code tol} of the exact fixed
+     * point on the decoder, for evaluation input 0; the steps of the whole schedule.
+     */
+    private long stepsToConvergeScheduled(SubstrateDenoiser d, double tol, long maxSteps) {
+        Workload.Noised n = eval.get(0);
+        ConditioningInput ci = ConditioningInput.of(n.t(), net.config().diffusionSteps());
+        d.load(n.xt(), ci);
+        float[] target = exactDecoder(d, n, ci);
+        for (long s = 1; ; s *= 2) {
+            dev.tdi.substrate.Schedule sched = dev.tdi.substrate.Schedule.byDepth(d.compiled().program(), s, 1);
+            if (sched.totalSteps() > maxSteps) {
+                return -1;
+            }
+            var spec = d.spec(0, null).toBuilder().temperature(0).schedule(sched).build();
+            var r = d.run(spec);
+            if (Metrics.relativeError(Metrics.concat(r.states(), d.compiled().decoderModules()), target) <= tol) {
+                return sched.totalSteps();
+            }
+        }
+    }
+
+    private static float[] exactDecoder(SubstrateDenoiser d, Workload.Noised n, ConditioningInput ci) {
+        double[] fp = FixedPoint.solve(d.compiled().program(), Map.of(CompiledUNet.INPUT, n.xt()), d.biasFields(ci));
+        Map<String, float[]> exact = new LinkedHashMap<>();
+        for (String m : d.compiled().decoderModules()) {
+            exact.put(m, FixedPoint.slice(d.compiled().program(), fp, m));
+        }
+        return Metrics.concat(exact, d.compiled().decoderModules());
+    }
+
+    /**
      * The relaxation curve of a configuration on evaluation input 0 at T = 0 from the zero state: for each step count,
      * the decoder's relative distance to the program's exact fixed point.
      */
@@ -201,9 +257,18 @@ public final class Experiment {
             }
             float[] target = Metrics.concat(exact, c.decoderModules());
             double[] err = new double[steps.length];
+            int phases = c.plan().scheduled() ? d.schedule(1).phases().size() : 0;
             for (int i = 0; i < steps.length; i++) {
-                var spec = d.spec(0, null).toBuilder().steps(steps[i] - 1, 1).temperature(0).build();
-                err[i] = Metrics.relativeError(Metrics.concat(d.run(spec).states(), c.decoderModules()), target);
+                var b = d.spec(0, null).toBuilder().steps(steps[i] - 1, 1).temperature(0);
+                if (c.plan().scheduled()) {
+                    // A schedule cannot stop early: its curve is the error after whole schedules of steps/phases.
+                    if (steps[i] < phases) {
+                        err[i] = Double.NaN;
+                        continue;
+                    }
+                    b.schedule(dev.tdi.substrate.Schedule.byDepth(c.program(), steps[i] / phases, 1));
+                }
+                err[i] = Metrics.relativeError(Metrics.concat(d.run(b.build()).states(), c.decoderModules()), target);
             }
             return err;
         }
@@ -217,8 +282,11 @@ public final class Experiment {
             SubstrateDenoiser probe = new SubstrateDenoiser(s, c, iface, new SubstrateDenoiser.Settings(0, 0, 1, 1));
             long converge = stepsToConverge(probe, 1e-3, 4096);
             long burn = converge > 0 ? converge : 4096;
-            SubstrateDenoiser d = new SubstrateDenoiser(s, c, iface,
-                    new SubstrateDenoiser.Settings(temperature, burn, setup.window(), 1));
+            boolean scheduled = c.plan().scheduled();
+            SubstrateDenoiser d = new SubstrateDenoiser(s, c, iface, scheduled
+                    ? new SubstrateDenoiser.Settings(temperature, 0, c.plan().holdWindow(), 1)
+                    : new SubstrateDenoiser.Settings(temperature, burn, setup.window(), 1));
+            double released = 0;
             int n = eval.size();
             double[] cos = new double[n];
             double[] outCos = new double[n];
@@ -233,6 +301,7 @@ public final class Experiment {
                         setup.seed() + i);
                 steps += r.steps();
                 nanos += r.wallNanos();
+                released += r.released();
                 cos[i] = Metrics.decoderCosine(r.states(), digital.get(i), c.decoderModules());
                 outCos[i] = Metrics.cosine(r.states().get("out"), digital.get(i).get("out"));
                 for (var e : c.decoderLevels().entrySet()) {
@@ -251,11 +320,15 @@ public final class Experiment {
             Map<Integer, Double> lv = new LinkedHashMap<>();
             byLevel.forEach((k, v) -> lv.put(k, Metrics.mean(v)));
             long freeUnits = c.program().units() - c.program().module(CompiledUNet.INPUT).size();
-            long perInference = d.settings().steps();
-            var energy = ledger.account(freeUnits, c.plan().relaxationTimes(perInference),
-                    net.inputSize() * c.inputReaders() + c.conditionedChannels(), net.inputSize(),
-                    iface.multiplyAccumulates(),
-                    net.macsPerImage());
+            long perInference = d.stepsPerInference();
+            // Energies are in program units, where the temperature T is kT: released / T is in kT.
+            double releasedKT = temperature > 0 ? released / n / temperature : Double.NaN;
+            long outUnits = c.program().module(c.decoderModules().get(c.decoderModules().size() - 1)).size();
+            var energy = ledger.account(new EnergyLedger.Usage(freeUnits, perInference, c.plan().eta(), releasedKT,
+                    scheduled ? freeUnits : 0, net.inputSize() * c.inputReaders() + c.conditionedChannels(),
+                    outUnits * (scheduled ? 1 : d.settings().window()), iface.multiplyAccumulates(),
+                    net.macsPerImage()));
+            var teff = c.plan().effectiveTemperatures(temperature).values();
             long dense = skips.stream().mapToLong(sk -> sk.operator().couplings()).sum();
             int maxRank = c.coupled().stream().mapToInt(cs -> switch (cs) {
                 case dev.tdi.coupling.CoupledSkip.Bus b -> b.w().rank();
@@ -266,7 +339,10 @@ public final class Experiment {
                     Metrics.min(cos), lv, Metrics.mean(outCos), iface.parameters(), iface.multiplyAccumulates(),
                     c.skipCouplings(), dense, c.longRangeLines(), maxRank, converge, perInference,
                     nanos / 1e9 / steps, c.plan().eta(), energy, states,
-                    eval.stream().mapToInt(Workload.Noised::t).toArray(), cos);
+                    eval.stream().mapToInt(Workload.Noised::t).toArray(), cos, c.range(), c.rangeFit(),
+                    c.plan().kind(), scheduled ? d.schedule(1).phases().size() : 0,
+                    teff.stream().mapToDouble(Double::doubleValue).min().orElse(temperature),
+                    teff.stream().mapToDouble(Double::doubleValue).max().orElse(temperature));
         }
     }
 

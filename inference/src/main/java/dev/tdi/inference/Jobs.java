@@ -129,9 +129,11 @@ public final class Jobs {
 
     /** The experiment set-up used by every job. */
     public static Experiment.Setup setup(String backend, long seed, int evalInputs, double temperature) {
-        UNetCompiler.Options options = UNetCompiler.Options.defaults();
-        if (!dev.tdi.substrate.SubstrateRegistry.provider(backend).capabilities().numberFormat().floating()) {
-            options = options.withMaxWeight(FIXED_POINT_MAX_WEIGHT);
+        var caps = dev.tdi.substrate.SubstrateRegistry.provider(backend).capabilities();
+        UNetCompiler.Options options = UNetCompiler.Options.defaults()
+                .withRanges(caps.couplingRange(), caps.stiffnessRange());
+        if (!caps.numberFormat().floating()) {
+            options = options.withMaxWeight(FIXED_POINT_MAX_WEIGHT); // graded plans only
         }
         return new Experiment.Setup(backend, SubstrateConfig.defaults(), seed, evalInputs, CALIBRATION_IMAGES, 64, temperature,
                 DEFAULT_WINDOW, options);

@@ -8,8 +8,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The two levers that make a compiled U-Net relax fast (docs/physics.md, "Relaxation"): the residual weight w_l of
- * every layer and the per-module step size dt_l.
+ * How a compiled U-Net relaxes (docs/physics.md, section 4). Two kinds:
+ * <ul>
+ *   <li>{@link Kind#SCHEDULED} (the default): every residual weight is the same w, dt_l = 1 / w (eta = 1), and the
+ *       device follows a hold schedule ({@link dev.tdi.substrate.Schedule#byDepth}): modules are released level by
+ *       level and held once settled, so no module feels a downstream pull. Each phase is an isotropic quadratic in
+ *       its own modules (curvature w), which one Euler-Maruyama step at dt w = 1 solves exactly at T = 0; at T &gt; 0
+ *       each step is an independent draw of the phase's conditional distribution and the hold averages
+ *       {@code holdWindow} of them. The weights span no range at all (ratio 1), whatever the depth.</li>
+ *   <li>{@link Kind#GRADED}: the plan below, which keeps every module free and grades the weights instead.</li>
+ *   <li>{@link Kind#UNIFORM}: all weights 1 and every module free, with the provably stable eta: the baseline whose
+ *       slow convergence the other two remove.</li>
+ * </ul>
+ * The graded plan: the two levers that make a free relaxation fast are the residual weight w_l of every layer and
+ * the per-module step size dt_l.
  * <p>
  * The curvature of U along module l is at most w_l (its own residual) plus sum_c w_c ||W_{c,l}||^2 (the residuals
  * of the consumers c that read l through W_{c,l}). Walking the DAG backwards from the sinks (w = 1), the plan sets
@@ -26,10 +38,25 @@ import java.util.Map;
  * @param gamma        the bound on downstream pull relative to own stiffness
  * @param weights      w_l per residual target module
  * @param stepSizes    dt_l per free module
- * @param sourceNorms  ||W||_2 per "target<-source" edge, from power iteration
+ * @param sourceNorms  ||W||_2 per "target<-source" edge, from power iteration (empty for a scheduled plan)
+ * @param kind         how the device relaxes
+ * @param holdWindow   scheduled plans: steps per phase, all averaged into the held value; 0 otherwise
  */
 public record RelaxationPlan(double eta, double stableEta, double gamma, Map<String, Double> weights, Map<String, Double> stepSizes,
-                             Map<String, Double> sourceNorms) {
+                             Map<String, Double> sourceNorms, Kind kind, long holdWindow) {
+
+    /** How the device relaxes; see the class comment. */
+    public enum Kind {
+        /** Hold schedule, uniform weights: the default. */
+        SCHEDULED,
+        /** Every module free, weights graded along the DAG. */
+        GRADED,
+        /** Every module free, all weights 1. */
+        UNIFORM
+    }
+
+    /** Default steps per phase of a scheduled plan, every one averaged into the held value. */
+    public static final long DEFAULT_HOLD_WINDOW = 8;
 
     /** eta = NaN asks for the automatic, provably stable eta. */
     public static final double AUTO_ETA = Double.NaN;
@@ -76,6 +103,16 @@ public record RelaxationPlan(double eta, double stableEta, double gamma, Map<Str
         if (!(maxWeight >= 1)) {
             throw new IllegalArgumentException("the largest residual weight must be >= 1, found " + maxWeight);
         }
+        Map<String, Double> norms = norms(residuals);
+        Map<String, Double> w = weights(residuals, norms, gamma);
+        while (w.values().stream().mapToDouble(Double::doubleValue).max().orElse(1) > maxWeight) {
+            gamma *= 2; // at gamma >= every pull, every weight is 1 <= maxWeight, so this ends
+            w = weights(residuals, norms, gamma);
+        }
+        return stablePlan(residuals, norms, w, eta, gamma);
+    }
+
+    private static Map<String, Double> norms(List<Edge> residuals) {
         Map<String, Double> norms = new LinkedHashMap<>();
         for (Edge e : residuals) {
             for (Map.Entry<String, Operator> s : e.sources()) {
@@ -83,12 +120,7 @@ public record RelaxationPlan(double eta, double stableEta, double gamma, Map<Str
                         Operators.spectralNorm(s.getValue(), POWER_ITERATIONS) * NORM_SAFETY);
             }
         }
-        Map<String, Double> w = weights(residuals, norms, gamma);
-        while (w.values().stream().mapToDouble(Double::doubleValue).max().orElse(1) > maxWeight) {
-            gamma *= 2; // at gamma >= every pull, every weight is 1 <= maxWeight, so this ends
-            w = weights(residuals, norms, gamma);
-        }
-        return stablePlan(residuals, norms, w, eta, gamma);
+        return norms;
     }
 
     /** w_l = max(1, sum over consumers c of w_c ||W_{c,l}||^2 / gamma), from the sinks back. */
@@ -138,11 +170,63 @@ public record RelaxationPlan(double eta, double stableEta, double gamma, Map<Str
             weights.put(e.target(), w.get(e.target()));
             dt.put(e.target(), chosen / w.get(e.target()));
         }
-        return new RelaxationPlan(chosen, stable, gamma, weights, dt, norms);
+        return new RelaxationPlan(chosen, stable, gamma, weights, dt, norms, Kind.GRADED, 0);
     }
 
     /** Relaxation times (in each module's own time constant 1/w_l) elapsed in {@code steps} steps. */
     public double relaxationTimes(long steps) {
         return steps * eta;
+    }
+
+    /**
+     * A scheduled plan: every residual weight {@code weight}, dt = 1 / weight, {@code holdWindow} steps per phase.
+     *
+     * @throws IllegalArgumentException for a weight that is not finite and positive, or a window below 1
+     */
+    public static RelaxationPlan scheduled(List<Edge> residuals, double weight, long holdWindow) {
+        if (!(weight > 0) || !Double.isFinite(weight)) {
+            throw new IllegalArgumentException("the scheduled plan's residual weight must be finite and > 0, found "
+                    + weight);
+        }
+        if (holdWindow < 1) {
+            throw new IllegalArgumentException("the scheduled plan's hold window must be >= 1, found " + holdWindow);
+        }
+        Map<String, Double> w = new LinkedHashMap<>();
+        Map<String, Double> dt = new LinkedHashMap<>();
+        for (Edge e : residuals) {
+            w.put(e.target(), weight);
+            dt.put(e.target(), 1.0 / weight);
+        }
+        // In a phase each released module feels only its own residual: curvature w, stable below dt w = 2.
+        return new RelaxationPlan(1.0, 2.0, Double.NaN, w, dt, Map.of(), Kind.SCHEDULED, holdWindow);
+    }
+
+    /** A uniform plan: every weight 1, every module free, the provably stable eta (or {@code eta}). */
+    public static RelaxationPlan uniform(List<Edge> residuals, double eta) {
+        Map<String, Double> norms = norms(residuals);
+        Map<String, Double> w = new LinkedHashMap<>();
+        residuals.forEach(e -> w.put(e.target(), 1.0));
+        RelaxationPlan p = stablePlan(residuals, norms, w, eta, Double.NaN);
+        return new RelaxationPlan(p.eta, p.stableEta, p.gamma, p.weights, p.stepSizes, p.sourceNorms, Kind.UNIFORM, 0);
+    }
+
+    /** True for a plan the device runs with a hold schedule. */
+    public boolean scheduled() {
+        return kind == Kind.SCHEDULED;
+    }
+
+    /** The device's hold schedule for {@code program} (scheduled plans only): level by level, holdWindow steps each. */
+    public dev.tdi.substrate.Schedule schedule(dev.tdi.substrate.program.Program program) {
+        if (!scheduled()) {
+            throw new IllegalStateException("a " + kind + " plan has no schedule");
+        }
+        return dev.tdi.substrate.Schedule.byDepth(program, holdWindow, holdWindow);
+    }
+
+    /** The effective temperature of each module, T / w_l (the temperature its own residual sees). */
+    public Map<String, Double> effectiveTemperatures(double temperature) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        weights.forEach((k, v) -> m.put(k, temperature / v));
+        return m;
     }
 }

@@ -48,6 +48,9 @@ public final class RunJob {
         out.println(Jobs.row("decoder cosine by level", lv.toString().trim()));
         out.println(Jobs.row("denoiser output (epsilon) cosine", String.format(Locale.ROOT, "%.4f",
                 o.outputCosine())));
+        double[] mse = epsilonMse(e, o);
+        out.println(Jobs.row("epsilon MSE vs true noise: substrate / digital", String.format(Locale.ROOT,
+                "%.5f / %.5f (ratio %.4f, %d inputs)", mse[0], mse[1], mse[0] / mse[1], p.evalInputs())));
         out.println(Jobs.row("interface parameters", Long.toString(o.interfaceParameters())));
         out.println(Jobs.row("skip couplings (dense skips)", o.skipCouplings() + " (" + o.denseSkipCouplings()
                 + ")"));
@@ -55,7 +58,28 @@ public final class RunJob {
         out.println(Jobs.row("steps per inference (to converge + window)", o.stepsPerInference() + " ("
                 + o.stepsToConverge() + " + " + (o.stepsPerInference() - Math.max(0, o.stepsToConverge())) + ")"));
         out.println(Jobs.row("wall time per step", String.format(Locale.ROOT, "%.3f ms", o.secondsPerStep() * 1e3)));
+        out.println(Jobs.row("relaxation plan", o.plan().name().toLowerCase(Locale.ROOT)
+                + (o.phases() > 0 ? " (" + o.phases() + " phases)" : "")));
+        out.println(Jobs.row("dynamic range (largest/smallest)", String.format(Locale.ROOT,
+                "%.2f decades: couplings %.3g, stiffnesses %.3g", o.dynamicRangeDecades(), o.range().couplingRatio(),
+                o.range().stiffnessRatio())));
+        if (o.rangeFit().zeroedWeights() > 0) {
+            out.println(Jobs.row("couplings zeroed to fit the range", String.format(Locale.ROOT,
+                    "%d of %d below %.3g (%.2g of the squared norm)", o.rangeFit().zeroedWeights(),
+                    o.rangeFit().storedWeights(), o.rangeFit().threshold(), o.rangeFit().zeroedFraction())));
+        }
+        out.println(Jobs.row("effective temperature per module (T/w)", String.format(Locale.ROOT, "%.3g .. %.3g",
+                o.effectiveTemperatureMin(), o.effectiveTemperatureMax())));
         var en = o.energy();
+        out.println(Jobs.row("latency per inference (steps x tau)", String.format(Locale.ROOT, "%.3g s",
+                en.latencyS())));
+        out.println(Jobs.row("static power of the substrate", String.format(Locale.ROOT, "%.3g W",
+                en.staticPowerW())));
+        out.println(Jobs.row("relaxation heat (from the run)", String.format(Locale.ROOT, "%.3g kT = %.3g J",
+                en.releasedKT(), en.relaxJ())));
+        out.println(Jobs.row("energy: static / hold / DAC / ADC / interface", String.format(Locale.ROOT,
+                "%.3g / %.3g / %.3g / %.3g / %.3g J", en.staticJ(), en.holdJ(), en.dacJ(), en.adcJ(),
+                en.interfaceJ())));
         out.println(Jobs.row("energy per inference: substrate / total", String.format(Locale.ROOT,
                 "%.3g J / %.3g J", en.substrateJ(), en.totalJ())));
         out.println(Jobs.row("GPU energy per U-Net forward (TDP/peak)", String.format(Locale.ROOT, "%.3g J", en.gpuJ())));
@@ -87,12 +111,32 @@ public final class RunJob {
         }
         results.put("coupling_report", skips);
         results.put("eval_inputs", p.evalInputs());
+        results.put("epsilon_mse_substrate", mse[0]);
+        results.put("epsilon_mse_digital", mse[1]);
+        results.put("epsilon_mse_ratio", mse[0] / mse[1]);
         results.put("energy_ledger", ledger.toMap());
         results.put("wall_seconds", wall);
         Jobs.writeJson(p.out().resolve("results.json"), results);
         writeDenoiserPng(p.out().resolve("denoiser.png"), e, o, Math.min(8, p.evalInputs()), p);
         out.println("wrote " + p.out().resolve("results.json") + " and " + p.out().resolve("denoiser.png"));
         return results;
+    }
+
+    /** Mean squared error of the predicted noise against the true noise: {substrate, digital}. */
+    static double[] epsilonMse(Experiment e, Experiment.Outcome o) {
+        double s = 0, d = 0;
+        long n = 0;
+        for (int i = 0; i < o.states().size(); i++) {
+            float[] eps = e.evalInputs().get(i).eps();
+            float[] sub = o.states().get(i).get("out");
+            float[] dig = e.digitalTaps().get(i).get("out");
+            for (int j = 0; j < eps.length; j++) {
+                s += (sub[j] - eps[j]) * (double) (sub[j] - eps[j]);
+                d += (dig[j] - eps[j]) * (double) (dig[j] - eps[j]);
+            }
+            n += eps.length;
+        }
+        return new double[] {s / n, d / n};
     }
 
     static void writeDenoiserPng(Path file, Experiment e, Experiment.Outcome o, int n, Params p) throws IOException {

@@ -4,6 +4,7 @@ import dev.tdi.conditioning.ConditioningInput;
 import dev.tdi.conditioning.ConditioningInterface;
 import dev.tdi.substrate.RunResult;
 import dev.tdi.substrate.RunSpec;
+import dev.tdi.substrate.Schedule;
 import dev.tdi.substrate.Substrate;
 import dev.tdi.unet.Layer;
 import java.util.LinkedHashMap;
@@ -12,7 +13,7 @@ import java.util.Map;
 /**
  * The U-Net executed by relaxation: one program upload, then per input a clamp write (x_t), bias writes (static +
  * interface bias per conditioned layer, the DACs) and one run of the Langevin dynamics; the read-out is the windowed
- * mean of every layer module. Not thread-safe (one substrate session).
+ * mean of every layer module (for a scheduled plan, its held value: the mean of its phase). Not thread-safe (one substrate session).
  */
 public final class SubstrateDenoiser {
 
@@ -20,8 +21,9 @@ public final class SubstrateDenoiser {
      * How each relaxation runs.
      *
      * @param temperature T (kT in the program's energy units; the output residual has weight 1)
-     * @param burnIn      steps before the averaging window
-     * @param window      steps averaged for the read-out
+     * @param burnIn      steps before the averaging window (free plans; a scheduled plan has none)
+     * @param window      steps averaged for the read-out; for a scheduled plan, steps per phase, all averaged into
+     *                    the held value
      * @param chains      independent chains averaged
      */
     public record Settings(double temperature, long burnIn, long window, int chains) {
@@ -44,8 +46,11 @@ public final class SubstrateDenoiser {
      *
      * @param states     windowed mean of every layer module (and the input), by module name
      * @param finalState the full final state of chain 0 (for warm starts)
+     * @param released   the energy the device released relaxing (program units, chain-averaged; NaN when the
+     *                   backend does not measure it), from {@link RunResult#releasedEnergy()}
      */
-    public record Relaxed(Map<String, float[]> states, long steps, long wallNanos, float[] finalState) {
+    public record Relaxed(Map<String, float[]> states, long steps, long wallNanos, float[] finalState,
+                          double released) {
     }
 
     private final Substrate substrate;
@@ -109,12 +114,25 @@ public final class SubstrateDenoiser {
         return run(spec(seed, warmStart));
     }
 
+    /** The hold schedule of a scheduled plan with {@code stepsPerPhase} steps per phase, all averaged. */
+    public Schedule schedule(long stepsPerPhase) {
+        return Schedule.byDepth(compiled.program(), stepsPerPhase, stepsPerPhase);
+    }
+
+    /** Steps one relaxation takes: the schedule's for a scheduled plan, burn-in + window otherwise. */
+    public long stepsPerInference() {
+        return compiled.plan().scheduled() ? schedule(settings.window()).totalSteps() : settings.steps();
+    }
+
     /** The run spec used for every relaxation. */
     public RunSpec spec(long seed, float[] warmStart) {
         RunSpec.Builder b = RunSpec.builder().steps(settings.burnIn(), settings.window())
                 .temperature(settings.temperature()).seed(seed).chains(settings.chains())
                 .stepSize(compiled.plan().eta());
         compiled.plan().stepSizes().forEach(b::stepSize);
+        if (compiled.plan().scheduled()) {
+            b.schedule(schedule(settings.window()));
+        }
         if (warmStart != null) {
             b.initialState(warmStart);
         }
@@ -129,6 +147,6 @@ public final class SubstrateDenoiser {
         for (Layer layer : compiled.net().layers()) {
             states.put(layer.name(), r.meanOverChains(layer.name()));
         }
-        return new Relaxed(states, r.steps(), r.wallNanos(), r.finalState(0));
+        return new Relaxed(states, r.steps(), r.wallNanos(), r.finalState(0), r.releasedEnergy());
     }
 }

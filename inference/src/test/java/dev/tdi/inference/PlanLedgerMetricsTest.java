@@ -60,18 +60,31 @@ class PlanLedgerMetricsTest {
 
     @Test
     void energyLedgerArithmetic() {
-        EnergyLedger l = new EnergyLedger().with("dissipation_kT_per_unit_per_tau", 2).with("temperature_K", 100);
-        var a = l.account(1000, 50, 10, 20, 30, 1_000_000);
-        assertEquals(1.046e-3 * 1_000_000 / EnergyLedger.MEASURED_MODEL_MACS, a.gpuMeasuredJ(), 1e-15);
+        EnergyLedger l = new EnergyLedger().with("temperature_K", 100).with("tau_s", 2e-6)
+                .with("unit_static_W", 3e-7);
+        // 1000 units, 50 steps at eta 1, 4e5 kT released, 1000 held units, 10 DAC writes, 20 ADC reads, 30 MACs
+        var a = l.account(new EnergyLedger.Usage(1000, 50, 1.0, 4e5, 1000, 10, 20, 30, 1_000_000));
         double kT = EnergyLedger.BOLTZMANN * 100;
-        assertEquals(1000 * 50 * 2 * kT, a.substrateJ(), 1e-30);
+        assertEquals(50 * 2e-6, a.latencyS(), 1e-18);
+        assertEquals(1000 * 3e-7, a.staticPowerW(), 1e-18);
+        assertEquals(1000 * 3e-7 * 50 * 2e-6, a.staticJ(), 1e-20);
+        assertEquals(4e5 * kT, a.relaxJ(), 1e-30);
+        assertEquals(1000 * 1e-14, a.holdJ(), 1e-25);
         assertEquals(10 * 1e-12, a.dacJ(), 1e-25);
         assertEquals(20 * 1e-12, a.adcJ(), 1e-25);
-        assertEquals(30 * 4.6e-12, a.interfaceJ(), 1e-25);
+        assertEquals(2 * 30 * 700 / 989.4e12, a.interfaceJ(), 1e-25);
+        assertEquals(30 * 4.6e-12, a.interface45nmJ(), 1e-25);
         assertEquals(2e6 * 700 / 989.4e12, a.gpuJ(), 1e-20);
+        assertEquals(1.046e-3 * 1_000_000 / EnergyLedger.MEASURED_MODEL_MACS, a.gpuMeasuredJ(), 1e-15);
+        assertEquals(a.relaxJ() + a.staticJ() + a.holdJ(), a.substrateJ(), 1e-24);
+        assertEquals(a.substrateJ() + a.dacJ() + a.adcJ() + a.interfaceJ(), a.totalJ(), 1e-24);
         assertEquals(a.gpuJ() / a.totalJ(), a.netSaving(), 1e-6 * a.netSaving());
         assertTrue(a.grossSaving() > a.netSaving());
-        assertTrue(l.describe().contains("Horowitz"));
+        assertTrue(l.describe().contains("Horowitz") && l.describe().contains("assumed"));
+        // an unmeasured relaxation heat is reported as such, not as zero energy silently
+        var b = l.account(new EnergyLedger.Usage(1000, 50, 1.0, Double.NaN, 0, 10, 20, 30, 1_000_000));
+        assertTrue(Double.isNaN(b.relaxJ()));
+        assertEquals(null, ((java.util.Map<?, ?>) b.toMap().get("relax_J")).get("value"));
     }
 
     @Test

@@ -21,10 +21,11 @@ public final class RunResult {
     private final List<PhaseEnergy> phaseEnergies;
 
     /**
-     * The energy of the factors active in one phase of a run (a whole unscheduled run is one phase), averaged over
-     * chains, in the program's energy units (kT at temperature 1), at the phase's first and last step. The device
-     * dissipates {@code start - end} relaxing in that phase (at T > 0 the end value includes the thermal
-     * fluctuation of about T/2 per free unit).
+     * The energy of one phase of a scheduled run: the factors active in the phase that touch a module it releases
+     * (every other factor is constant during the phase, its modules being held), averaged over chains, in the
+     * program's energy units (kT at temperature 1), as the phase begins (its factors just switched on) and after
+     * its modules are held. The device dissipates {@code start - end} in that phase; summed over phases, that is the
+     * heat of the whole relaxation (the work done by switching each factor on is included in its phase's start).
      *
      * @param start U_active(x) as the phase begins (after its factors are switched on)
      * @param end   U_active(x) as the phase ends (after its modules are held)

@@ -112,8 +112,8 @@ final class ReferenceSubstrate extends AbstractSubstrate {
 
     /**
      * A run that follows a {@link Schedule}: per phase, only the factors whose modules are all released move the
-     * modules the phase releases; at its end they are set to their window mean and held. The phase energies are the
-     * active factors' U at its start and end, averaged over chains.
+     * modules the phase releases; at its end they are set to their window mean and held. The phase energies are
+     * those of {@link RunResult.PhaseEnergy}.
      */
     private RunResult executeScheduled(RunSpec spec, Schedule schedule) {
         long start = System.nanoTime();
@@ -156,7 +156,14 @@ final class ReferenceSubstrate extends AbstractSubstrate {
             for (int f = 0; f < active.length; f++) {
                 active[f] = activation[f] <= p;
             }
-            double e0 = meanEnergy(x, active);
+            // The phase's energy: active factors that touch a module it releases (the rest are constant: held).
+            boolean[] measured = new boolean[factors.size()];
+            for (int f = 0; f < measured.length; f++) {
+                final int ph = p;
+                measured[f] = active[f] && Schedule.modulesOf(factors.get(f)).stream()
+                        .anyMatch(m -> release[program.module(m).index()] == ph);
+            }
+            double e0 = meanEnergy(x, measured);
             for (long s = 0; s < phase.steps(); s++) {
                 boolean averaging = s >= phase.steps() - phase.window();
                 for (int c = 0; c < chains; c++) {
@@ -191,7 +198,7 @@ final class ReferenceSubstrate extends AbstractSubstrate {
                     }
                 }
             }
-            energies.add(new RunResult.PhaseEnergy(e0, meanEnergy(x, active)));
+            energies.add(new RunResult.PhaseEnergy(e0, meanEnergy(x, measured)));
         }
         float[][] finals = new float[chains][n];
         float[][] means = new float[chains][n];

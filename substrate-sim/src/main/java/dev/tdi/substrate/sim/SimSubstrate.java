@@ -5,6 +5,7 @@ import dev.tdi.substrate.ChainSeeds;
 import dev.tdi.substrate.DivergenceException;
 import dev.tdi.substrate.RunResult;
 import dev.tdi.substrate.RunSpec;
+import dev.tdi.substrate.Schedule;
 import dev.tdi.substrate.Trace;
 import dev.tdi.substrate.UnsupportedProgramException;
 import dev.tdi.substrate.program.Factor;
@@ -39,8 +40,8 @@ public final class SimSubstrate extends AbstractSubstrate {
     private float[][] gCache;
     private double[][] sumCache;
 
-    SimSubstrate(Kernels kernels, int threads) {
-        super(SimProvider.NAME, SimProvider.capabilitiesStatic());
+    SimSubstrate(Kernels kernels, int threads, dev.tdi.substrate.Capabilities capabilities) {
+        super(SimProvider.NAME, capabilities);
         this.kernels = kernels;
         this.pool = new Pool(threads);
     }
@@ -113,20 +114,21 @@ public final class SimSubstrate extends AbstractSubstrate {
     // ----------------------------------------------------------------------------------------- program
 
     /** A coupling term: -x_a^T W x_b, or (1/2) x^T W x. */
-    private record CouplingTerm(SimOp op, int aOff, int bOff, boolean self, boolean aFree, boolean bFree) {
+    private record CouplingTerm(SimOp op, int aOff, int bOff, boolean self, boolean aFree, boolean bFree, int aMod,
+                                int bMod) {
     }
 
     /** A residual source. */
-    private record Source(SimOp op, int off, boolean free) {
+    private record Source(SimOp op, int off, boolean free, int mod) {
     }
 
     /** A residual term. */
     private record ResidualTerm(String field, int tOff, int nt, float weight, boolean relu, List<Source> sources,
-                                boolean needed) {
+                                boolean needed, int tMod) {
     }
 
     /** A bias term on a module. */
-    private record BiasTerm(String field, int off, int n) {
+    private record BiasTerm(String field, int off, int n, int mod) {
     }
 
     /** A block of free units updated by one task. */
@@ -193,13 +195,14 @@ public final class SimSubstrate extends AbstractSubstrate {
                     if (aFree || (bFree && !cp.isSelf())) {
                         SimOp op = SimOp.compile(cp.w(), !cp.isSelf() && bFree);
                         opBytes += op.heapBytes();
-                        couplings.add(new CouplingTerm(op, a.offset(), b.offset(), cp.isSelf(), aFree, bFree));
+                        couplings.add(new CouplingTerm(op, a.offset(), b.offset(), cp.isSelf(), aFree, bFree,
+                                a.index(), b.index()));
                     }
                 }
                 case Factor.Bias b -> {
                     ModuleSpec mod = program.module(b.module());
                     if (free[mod.index()]) {
-                        biases.add(new BiasTerm(b.field(), mod.offset(), mod.size()));
+                        biases.add(new BiasTerm(b.field(), mod.offset(), mod.size(), mod.index()));
                     }
                 }
                 case Factor.Residual r -> {
@@ -214,11 +217,11 @@ public final class SimSubstrate extends AbstractSubstrate {
                             ModuleSpec sm = program.module(s.module());
                             SimOp op = SimOp.compile(s.w(), free[sm.index()]);
                             opBytes += op.heapBytes();
-                            sources.add(new Source(op, sm.offset(), free[sm.index()]));
+                            sources.add(new Source(op, sm.offset(), free[sm.index()], sm.index()));
                         }
                     }
                     residuals.add(new ResidualTerm(r.field(), t.offset(), t.size(), (float) r.weight(),
-                            r.rho() == dev.tdi.substrate.program.Activation.RELU, sources, needed));
+                            r.rho() == dev.tdi.substrate.program.Activation.RELU, sources, needed, t.index()));
                 }
                 case Factor.Clamp cl -> { }
             }
@@ -300,6 +303,9 @@ public final class SimSubstrate extends AbstractSubstrate {
 
     @Override
     protected RunResult execute(RunSpec spec) {
+        if (spec.schedule().isPresent()) {
+            return new ScheduledRun(plan, spec, spec.schedule().get()).run();
+        }
         long start = System.nanoTime();
         Compiled p = plan;
         Program program = p.program();
@@ -494,6 +500,272 @@ public final class SimSubstrate extends AbstractSubstrate {
         }
         return new RunResult(program, x, means, taken, converged, System.nanoTime() - start,
                 trace == null ? null : trace.build());
+    }
+
+    /**
+     * A run that follows a {@link Schedule}. Per phase only the terms that are active and touch a module the phase
+     * releases are evaluated (the others cannot move anything: every other module is held), so a whole schedule
+     * costs about (steps per phase) forward passes of the program, not (steps) of them. The energies reported per
+     * phase are those of the same terms, in double, at the phase's start and after its hold.
+     */
+    private final class ScheduledRun {
+        private final Compiled p;
+        private final RunSpec spec;
+        private final Schedule schedule;
+        private final int chains;
+        private final int[] release;
+
+        ScheduledRun(Compiled p, RunSpec spec, Schedule schedule) {
+            this.p = p;
+            this.spec = spec;
+            this.schedule = schedule;
+            this.chains = spec.chains();
+            this.release = schedule.releasePhase(p.program());
+        }
+
+        private int phaseOf(int... mods) {
+            int at = -1;
+            for (int m : mods) {
+                at = Math.max(at, release[m]);
+            }
+            return at;
+        }
+
+        private int phaseOf(ResidualTerm r) {
+            int at = release[r.tMod()];
+            for (Source src : r.sources()) {
+                at = Math.max(at, release[src.mod()]);
+            }
+            return at;
+        }
+
+        private boolean touches(ResidualTerm r, int phase) {
+            if (release[r.tMod()] == phase) {
+                return true;
+            }
+            for (Source src : r.sources()) {
+                if (release[src.mod()] == phase) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        RunResult run() {
+            long start = System.nanoTime();
+            Program program = p.program();
+            int n = program.units();
+            requireMemory(program, chains, false, p.opBytes(), "this run");
+            ModuleSpec[] modules = p.modules();
+            int m = modules.length;
+            float[] dt = new float[m];
+            float[] sigma = new float[m];
+            for (int i = 0; i < m; i++) {
+                double step = spec.stepSize(modules[i].name());
+                dt[i] = (float) step;
+                sigma[i] = (float) Math.sqrt(2 * spec.temperature() * step);
+            }
+            boolean noise = spec.temperature() > 0;
+            float bound = (float) Math.min(spec.divergenceBound(), Float.MAX_VALUE);
+            float[][] x = new float[chains][];
+            float[][] g = new float[chains][n];
+            for (int c = 0; c < chains; c++) {
+                x[c] = initialState(p, spec, n);
+            }
+            long[] chainSeed = new long[chains];
+            for (int c = 0; c < chains; c++) {
+                chainSeed[c] = ChainSeeds.of(spec.seed(), c);
+            }
+            int[][] keys = new int[chains][4];
+            List<RunResult.PhaseEnergy> energies = new ArrayList<>();
+            long taken = 0;
+            for (int phase = 0; phase < schedule.phases().size(); phase++) {
+                final int ph = phase;
+                Schedule.Phase sp = schedule.phases().get(phase);
+                Segment[] segs = Arrays.stream(p.segments()).filter(sg -> release[sg.module()] == ph)
+                        .toArray(Segment[]::new);
+                List<BiasTerm> biases = p.biases().stream().filter(b -> release[b.mod()] == ph).toList();
+                List<CouplingTerm> couplings = p.couplings().stream()
+                        .filter(t -> phaseOf(t.aMod(), t.bMod()) <= ph
+                                && (release[t.aMod()] == ph || release[t.bMod()] == ph)).toList();
+                List<ResidualTerm> residuals = p.residuals().stream()
+                        .filter(r -> r.needed() && phaseOf(r) <= ph && touches(r, ph)).toList();
+                int segTasks = segs.length;
+                long released = Arrays.stream(segs).mapToLong(Segment::length).sum();
+                long elementWork = released * chains * 8;
+                double[][] sum = new double[chains][];
+                for (int c = 0; c < chains; c++) {
+                    sum[c] = new double[n];
+                }
+                double e0 = energy(x, ph, couplings, residuals);
+                long[] failures = new long[chains * Math.max(segTasks, 1)];
+                for (long step = 0; step < sp.steps(); step++) {
+                    final long global = taken;
+                    final boolean accumulate = step >= sp.steps() - sp.window();
+                    pool.run(chains * segTasks, elementWork, t -> {
+                        int c = t / segTasks;
+                        Segment sg = segs[t % segTasks];
+                        int off = modules[sg.module()].offset() + sg.start();
+                        kernels.affine(x[c], off, g[c], off, sg.length(), p.k()[sg.module()], p.c()[sg.module()]);
+                    });
+                    for (BiasTerm bt : biases) {
+                        float[] h = bias(bt.field());
+                        pool.run(chains, (long) bt.n() * chains * 2, c -> kernels.sub(h, 0, g[c], bt.off(), bt.n()));
+                    }
+                    for (CouplingTerm t : couplings) {
+                        if (t.self()) {
+                            t.op().apply(kernels, pool, x, t.aOff(), g, t.aOff(), 1f);
+                        } else {
+                            if (t.aFree() && release[t.aMod()] == ph) {
+                                t.op().apply(kernels, pool, x, t.bOff(), g, t.aOff(), -1f);
+                            }
+                            if (t.bFree() && release[t.bMod()] == ph) {
+                                t.op().applyTranspose(kernels, pool, x, t.aOff(), g, t.bOff(), -1f);
+                            }
+                        }
+                    }
+                    for (ResidualTerm rt : residuals) {
+                        float[][] a = preActivation(rt, x);
+                        pool.run(chains, (long) rt.nt() * chains * 6, c -> kernels.residual(a[c], 0, x[c], rt.tOff(),
+                                g[c], rt.tOff(), rt.nt(), rt.weight(), rt.relu()));
+                        for (Source src : rt.sources()) {
+                            if (src.free() && release[src.mod()] == ph) {
+                                src.op().applyTranspose(kernels, pool, a, 0, g, src.off(), -1f);
+                            }
+                        }
+                    }
+                    if (noise) {
+                        for (int c = 0; c < chains; c++) {
+                            long k1 = Noise.stepKey(chainSeed[c], global);
+                            long k2 = Noise.stepKey2(k1);
+                            keys[c][0] = (int) k1;
+                            keys[c][1] = (int) (k1 >>> 32);
+                            keys[c][2] = (int) k2;
+                            keys[c][3] = (int) (k2 >>> 32);
+                        }
+                    }
+                    Arrays.fill(failures, -1);
+                    pool.run(chains * segTasks, elementWork * (noise ? 6 : 1), t -> {
+                        int c = t / segTasks;
+                        Segment sg = segs[t % segTasks];
+                        int mod = sg.module();
+                        int off = modules[mod].offset() + sg.start();
+                        float[] z = null;
+                        if (noise) {
+                            z = scratch(sg.length());
+                            int[] kc = keys[c];
+                            kernels.gaussian(kc[0], kc[1], kc[2], kc[3], off, z, 0, sg.length());
+                        }
+                        int bad = kernels.update(x[c], off, g[c], off, z, sg.length(), dt[mod], sigma[mod],
+                                p.walls()[mod], p.lo()[mod], p.hi()[mod], bound);
+                        if (bad >= 0) {
+                            failures[t] = off + bad;
+                        } else if (accumulate) {
+                            kernels.accumulate(x[c], off, sum[c], off, sg.length());
+                        }
+                    });
+                    for (int t = 0; t < chains * segTasks; t++) {
+                        if (failures[t] >= 0) {
+                            int c = t / segTasks;
+                            int unit = (int) failures[t];
+                            ModuleSpec ms = modules[segs[t % segTasks].module()];
+                            throw new DivergenceException(ms.name(), unit - ms.offset(), c, global, x[c][unit],
+                                    spec.divergenceBound(), dt[ms.index()]);
+                        }
+                    }
+                    taken++;
+                }
+                // Hold: each released module takes its window mean.
+                for (int c = 0; c < chains; c++) {
+                    for (Segment sg : segs) {
+                        int off = modules[sg.module()].offset() + sg.start();
+                        for (int u = off; u < off + sg.length(); u++) {
+                            x[c][u] = (float) (sum[c][u] / sp.window());
+                        }
+                    }
+                }
+                energies.add(new RunResult.PhaseEnergy(e0, energy(x, ph, couplings, residuals)));
+            }
+            float[][] means = new float[chains][];
+            for (int c = 0; c < chains; c++) {
+                means[c] = x[c].clone();
+            }
+            return new RunResult(program, x, means, taken, true, System.nanoTime() - start, null, energies);
+        }
+
+        /** a = h + sum_s W_s x_s for every chain. */
+        private float[][] preActivation(ResidualTerm rt, float[][] x) {
+            float[][] a = new float[chains][rt.nt()];
+            float[] h = bias(rt.field());
+            for (int c = 0; c < chains; c++) {
+                System.arraycopy(h, 0, a[c], 0, rt.nt());
+            }
+            for (Source src : rt.sources()) {
+                src.op().apply(kernels, pool, x, src.off(), a, 0, 1f);
+            }
+            return a;
+        }
+
+        /**
+         * The chain-averaged energy of the phase's terms (on-site and bias factors of its modules, and the active
+         * couplings and residuals that touch them), in double from the float states.
+         */
+        private double energy(float[][] x, int phase, List<CouplingTerm> couplings, List<ResidualTerm> residuals) {
+            Program program = p.program();
+            double e = 0;
+            for (Factor f : program.factors()) {
+                if (f instanceof Factor.OnSite o && release[program.module(o.module()).index()] == phase) {
+                    ModuleSpec ms = program.module(o.module());
+                    double k = 0, mu = 0;
+                    if (o.potential() instanceof Potential.Quadratic q) {
+                        k = q.stiffness();
+                        mu = q.center();
+                    } else if (o.potential() instanceof Potential.Rectified r) {
+                        k = r.stiffness();
+                        mu = r.center();
+                    }
+                    for (float[] xc : x) {
+                        for (int u = ms.offset(); u < ms.offset() + ms.size(); u++) {
+                            double d = xc[u] - mu;
+                            e += 0.5 * k * d * d;
+                        }
+                    }
+                } else if (f instanceof Factor.Bias b && release[program.module(b.module()).index()] == phase) {
+                    ModuleSpec ms = program.module(b.module());
+                    float[] h = bias(b.field());
+                    for (float[] xc : x) {
+                        for (int u = 0; u < ms.size(); u++) {
+                            e -= (double) h[u] * xc[ms.offset() + u];
+                        }
+                    }
+                }
+            }
+            for (CouplingTerm t : couplings) {
+                int na = p.modules()[t.aMod()].size();
+                float[][] y = new float[chains][na];
+                t.op().apply(kernels, pool, x, t.bOff(), y, 0, 1f);
+                for (int c = 0; c < chains; c++) {
+                    double dot = 0;
+                    for (int u = 0; u < na; u++) {
+                        dot += (double) x[c][t.aOff() + u] * y[c][u];
+                    }
+                    e += t.self() ? 0.5 * dot : -dot;
+                }
+            }
+            for (ResidualTerm rt : residuals) {
+                float[][] a = preActivation(rt, x);
+                for (int c = 0; c < chains; c++) {
+                    double sq = 0;
+                    for (int u = 0; u < rt.nt(); u++) {
+                        double act = rt.relu() ? Math.max(0f, a[c][u]) : a[c][u];
+                        double r = x[c][rt.tOff() + u] - act;
+                        sq += r * r;
+                    }
+                    e += 0.5 * rt.weight() * sq;
+                }
+            }
+            return e / chains;
+        }
     }
 
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[SEGMENT]);
