@@ -202,7 +202,7 @@ class ScheduleTest {
         assertTrue(m.contains("Residual(a = identity(DENSE c + h))") && m.contains("0.0001000")
                 && m.contains("1.000e+04 times smaller") && m.contains("largest/smallest <= 1000"), m);
         Capabilities weak = Capabilities.builder().couplingRange(new Range(0.5, 1e6)).build();
-        assertTrue(weak.problemsWith(p).get(0).contains("a coupling of magnitude 1 exceeds"), weak.problemsWith(p)
+        assertTrue(weak.problemsWith(p).get(0).contains("a coupling of magnitude 1.000 exceeds"), weak.problemsWith(p)
                 .toString());
         // the residual weight scales its couplings and is itself a stiffness
         Program heavy = Program.builder().module("c", 1).module("a", 1).clamp("c", new float[1])
