@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             dev.tdi.cli.inference.RunCommand.class,
             dev.tdi.cli.inference.ReproduceCommand.class,
             dev.tdi.cli.inference.GenerateCommand.class,
+            dev.tdi.cli.inference.RelaxationStudyCommand.class,
             dev.tdi.cli.bench.BenchCommand.class,
             dev.tdi.cli.fpga.FpgaEmulatorCommand.class,
             dev.tdi.cli.unet.TrainCommand.class,

@@ -274,6 +274,16 @@ public final class Experiment {
         }
     }
 
+    /**
+     * The relaxation settings of a compiled network: a scheduled plan runs its hold window per phase; a free plan
+     * burns in for {@code converge} steps (4096 when it did not converge) and averages the set-up's window.
+     */
+    public SubstrateDenoiser.Settings settingsFor(CompiledUNet c, double temperature, long converge) {
+        return c.plan().scheduled()
+                ? new SubstrateDenoiser.Settings(temperature, 0, c.plan().holdWindow(), 1)
+                : new SubstrateDenoiser.Settings(temperature, converge > 0 ? converge : 4096, setup.window(), 1);
+    }
+
     /** Measures one configuration on every evaluation input. */
     public Outcome evaluate(String couplingSpec, String interfaceSpec, InterfaceMaker interfaces, double temperature) {
         CompiledUNet c = compile(couplingSpec);
@@ -283,9 +293,7 @@ public final class Experiment {
             long converge = stepsToConverge(probe, 1e-3, 4096);
             long burn = converge > 0 ? converge : 4096;
             boolean scheduled = c.plan().scheduled();
-            SubstrateDenoiser d = new SubstrateDenoiser(s, c, iface, scheduled
-                    ? new SubstrateDenoiser.Settings(temperature, 0, c.plan().holdWindow(), 1)
-                    : new SubstrateDenoiser.Settings(temperature, burn, setup.window(), 1));
+            SubstrateDenoiser d = new SubstrateDenoiser(s, c, iface, settingsFor(c, temperature, burn));
             double released = 0;
             int n = eval.size();
             double[] cos = new double[n];

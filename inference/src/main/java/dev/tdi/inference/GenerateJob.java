@@ -90,10 +90,10 @@ public final class GenerateJob {
         try (Substrate s = SubstrateRegistry.open(p.backend(), dev.tdi.substrate.SubstrateConfig.defaults())) {
             SubstrateDenoiser probe = new SubstrateDenoiser(s, c, iface, new SubstrateDenoiser.Settings(0, 0, 1, 1));
             long converge = e.stepsToConverge(probe, 1e-3, 4096);
-            SubstrateDenoiser d = new SubstrateDenoiser(s, c, iface, new SubstrateDenoiser.Settings(p.temperature(),
-                    converge > 0 ? converge : 4096, Jobs.DEFAULT_WINDOW, 1));
-            out.printf(Locale.ROOT, "DDIM: %d denoiser calls per sample, each a relaxation of %d steps (%d to converge"
-                    + " + %d window), warm-started%n", p.steps(), d.settings().steps(), converge, Jobs.DEFAULT_WINDOW);
+            SubstrateDenoiser d = new SubstrateDenoiser(s, c, iface, e.settingsFor(c, p.temperature(), converge));
+            out.printf(Locale.ROOT, "DDIM: %d denoiser calls per sample, each a relaxation of %d steps (%s; %d to"
+                    + " converge at T = 0), warm-started%n", p.steps(), d.stepsPerInference(), c.plan().scheduled()
+                    ? "hold schedule, " + c.plan().holdWindow() + " steps per phase" : "burn-in + window", converge);
             for (int m = 0; m < p.samples(); m++) {
                 SplittableRandom r = new SplittableRandom(p.seed() * 7919 + m);
                 float[] xT = new float[net.inputSize()];

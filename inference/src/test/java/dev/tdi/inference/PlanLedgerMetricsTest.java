@@ -17,7 +17,7 @@ class PlanLedgerMetricsTest {
         UNet net = TestFixtures.smallNet(2);
         List<SkipConnection> skips = UNetCompiler.skipConnections(net,
                 net.forward(TestFixtures.randomImages(net, 2, 1), new int[]{1, 2}));
-        CompiledUNet c = UNetCompiler.compile(net, TestFixtures.exact(), skips, UNetCompiler.Options.defaults());
+        CompiledUNet c = UNetCompiler.compile(net, TestFixtures.exact(), skips, UNetCompiler.Options.defaults().withKind(RelaxationPlan.Kind.GRADED));
         RelaxationPlan p = c.plan();
         assertEquals(1.0, p.weights().get("out"), 0, "sinks get weight 1");
         // every source is at least 1/gamma times stiffer than the pull its consumer exerts through the edge
@@ -38,18 +38,18 @@ class PlanLedgerMetricsTest {
         UNet net = TestFixtures.smallNet(2);
         List<SkipConnection> skips = UNetCompiler.skipConnections(net,
                 net.forward(TestFixtures.randomImages(net, 2, 1), new int[]{1, 2}));
-        CompiledUNet free = UNetCompiler.compile(net, TestFixtures.exact(), skips, UNetCompiler.Options.defaults());
+        CompiledUNet free = UNetCompiler.compile(net, TestFixtures.exact(), skips, UNetCompiler.Options.defaults().withKind(RelaxationPlan.Kind.GRADED));
         double unbounded = free.plan().weights().values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
         double cap = Math.max(1, Math.sqrt(unbounded));
         CompiledUNet capped = UNetCompiler.compile(net, TestFixtures.exact(), skips,
-                UNetCompiler.Options.defaults().withMaxWeight(cap));
+                UNetCompiler.Options.defaults().withKind(RelaxationPlan.Kind.GRADED).withMaxWeight(cap));
         RelaxationPlan p = capped.plan();
         assertTrue(unbounded > cap, "the tiny net's free plan spans more than the cap: " + unbounded);
         p.weights().values().forEach(w -> assertTrue(w <= cap && w >= 1, "weight " + w + " outside [1, " + cap + "]"));
         assertTrue(p.gamma() > free.plan().gamma(), "gamma grows to fit the cap");
         assertTrue(p.eta() <= 0.95 * p.stableEta() + 1e-12 && p.eta() > 0, "still provably stable");
         assertThrows(IllegalArgumentException.class,
-                () -> UNetCompiler.compile(net, TestFixtures.exact(), skips, UNetCompiler.Options.defaults().withMaxWeight(0.5)));
+                () -> UNetCompiler.compile(net, TestFixtures.exact(), skips, UNetCompiler.Options.defaults().withKind(RelaxationPlan.Kind.GRADED).withMaxWeight(0.5)));
     }
 
     @Test
