@@ -23,7 +23,10 @@ import org.junit.jupiter.api.Test;
 class SimDeterminismTest {
 
     private static RunResult run(Program p, RunSpec spec, String... settings) {
-        try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of(settings))) {
+        // random test programs span more than the default analog range: these are numerical checks
+        String[] all = java.util.Arrays.copyOf(settings, settings.length + 1);
+        all[settings.length] = "range=unbounded";
+        try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of(all))) {
             s.program(p);
             return s.run(spec);
         }

@@ -44,7 +44,7 @@ class SimFallbackTest {
                 s.program(prog);
                 ref = s.run(spec);
             }
-            try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.defaults())) {
+            try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of("range=unbounded"))) {
                 assertTrue(((SimSubstrate) s).kernels().contains("scalar"));
                 s.program(prog);
                 sim = s.run(spec);
@@ -54,7 +54,7 @@ class SimFallbackTest {
                 assertEquals(a[i], b[i], SimMatchesReferenceTest.TOLERANCE * (1 + Math.abs(a[i])), kind + " unit " + i);
             }
             // T > 0 runs too
-            try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.defaults())) {
+            try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of("range=unbounded"))) {
                 s.program(prog);
                 RunResult hot = s.run(spec.toBuilder().temperature(1).build());
                 for (float v : hot.mean(0)) {

@@ -54,7 +54,7 @@ class SimMatchesReferenceTest {
             s.program(p);
             ref = s.run(spec);
         }
-        try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.defaults())) {
+        try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of("range=unbounded"))) {
             s.program(p);
             sim = s.run(spec);
         }

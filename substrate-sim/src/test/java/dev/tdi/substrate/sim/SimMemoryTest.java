@@ -22,7 +22,7 @@ class SimMemoryTest {
     @Test
     void aRunThatCannotFitIsRefusedNamingItsSize() {
         Program p = Program.builder().module("m", 1_000_000).onSite("m", Potential.quadratic(1, 0)).build();
-        try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.defaults())) {
+        try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of("range=unbounded"))) {
             s.program(p);
             RunSpec spec = RunSpec.builder().steps(1, 1).chains(60_000).build();
             UnsupportedProgramException e = assertThrows(UnsupportedProgramException.class, () -> s.run(spec));
@@ -61,7 +61,7 @@ class SimMemoryTest {
         assertEquals(1_000_000, p.units());
         long estimate = SimSubstrate.estimateBytes(p, 1, false);
         assertTrue(estimate < 200L << 20, "estimate " + estimate);
-        try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.defaults())) {
+        try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of("range=unbounded"))) {
             s.program(p);
             RunResult r = s.run(RunSpec.builder().steps(5, 5).stepSize(0.1).temperature(1).seed(2).build());
             assertEquals(10, r.steps());
