@@ -109,17 +109,24 @@ public final class ReproduceJob {
         Experiment.Outcome denseNoIf = eval.apply("no interface", new String[]{"dense", "none", tt});
         Experiment.Outcome noBoth = eval.apply("no skip, no interface", new String[]{"none", "none", tt});
         List<Map<String, Object>> tSweep = new ArrayList<>();
-        tSweep.add(Map.of("temperature", t0, "decoder_cosine", full.decoderCosine()));
+        double[] fullMse = RunJob.epsilonMse(e, full);
+        tSweep.add(Map.of("temperature", t0, "decoder_cosine", full.decoderCosine(),
+                "epsilon_mse_ratio", fullMse[0] / fullMse[1]));
         double[] ts = new double[p.temperatures().length];
         double[] tc = new double[p.temperatures().length];
+        double[] tm = new double[p.temperatures().length];
         ts[0] = t0;
         tc[0] = full.decoderCosine();
+        tm[0] = fullMse[0] / fullMse[1];
         for (int i = 1; i < p.temperatures().length; i++) {
             Experiment.Outcome o = eval.apply("temperature", new String[]{complete, completeIf,
                 Double.toString(p.temperatures()[i])});
-            tSweep.add(Map.of("temperature", p.temperatures()[i], "decoder_cosine", o.decoderCosine()));
+            double[] mse = RunJob.epsilonMse(e, o);
+            tSweep.add(Map.of("temperature", p.temperatures()[i], "decoder_cosine", o.decoderCosine(),
+                    "epsilon_mse_ratio", mse[0] / mse[1]));
             ts[i] = p.temperatures()[i];
             tc[i] = o.decoderCosine();
+            tm[i] = mse[0] / mse[1];
         }
         out.println("decoder shift (dense vs none, exact fixed points) ...");
         double shift = e.decoderShift();
@@ -194,7 +201,8 @@ public final class ReproduceJob {
         out.printf(Locale.ROOT, "  no skip (none + %s): %.4f; no interface (%s + none): %.4f; dense + none: %.4f;"
                         + " none + none: %.4f%n", completeIf, noSkip.decoderCosine(), complete, noIf.decoderCosine(),
                 denseNoIf.decoderCosine(), noBoth.decoderCosine());
-        out.printf(Locale.ROOT, "  temperature (complete system): %s%n", sweep(ts, tc));
+        out.printf(Locale.ROOT, "  temperature (complete system), decoder cosine: %s%n", sweep(ts, tc));
+        out.printf(Locale.ROOT, "  temperature (complete system), epsilon MSE / digital: %s%n", sweep(ts, tm));
         out.print(deficit.format());
         out.print(deficitDevice.format());
         out.print(ledger.describe());
@@ -269,6 +277,9 @@ public final class ReproduceJob {
                         new Plots.Series(complete + " + minimal", sx, curveFull)), false, true);
         Plots.lineChart(p.out().resolve("cosine-vs-temperature.png"), "decoder cosine vs temperature (complete)",
                 "temperature kT", "decoder cosine", List.of(new Plots.Series("complete system", ts, tc)), true, false);
+        Plots.lineChart(p.out().resolve("epsilon-mse-vs-temperature.png"),
+                "epsilon MSE / digital vs temperature (complete)", "temperature kT", "epsilon MSE ratio",
+                List.of(new Plots.Series("complete system", ts, tm)), true, true);
         out.println("wrote " + p.out().resolve("results.json") + " and 5 PNG plots in " + p.out());
         return r;
     }

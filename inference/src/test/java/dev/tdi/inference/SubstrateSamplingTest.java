@@ -22,7 +22,7 @@ class SubstrateSamplingTest {
                 net.forward(TestFixtures.randomImages(net, 2, 3), new int[]{10, 900}));
         CompiledUNet c = UNetCompiler.compile(net, TestFixtures.exact(), skips, UNetCompiler.Options.defaults());
         int[] ts = GenerateJob.schedule(net.config().diffusionSteps(), 5);
-        try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.defaults())) {
+        try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of("range=unbounded"))) {
             SubstrateDenoiser d = new SubstrateDenoiser(s, c, TestFixtures.exactBiases(new TimeBiasOracle(net)),
                     new SubstrateDenoiser.Settings(1e-6, 120, 40, 1));
             for (int m = 0; m < 2; m++) {
