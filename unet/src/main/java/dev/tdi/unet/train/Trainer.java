@@ -64,9 +64,10 @@ public final class Trainer {
         this.data = opt.limit() > 0 && opt.limit() < data.count() ? data.head(opt.limit()) : data;
         this.log = log;
         if (data.height() != cfg.imageSize() || data.width() != cfg.imageSize() || cfg.imageChannels() != 1) {
-            throw new IllegalArgumentException("the data are " + data.height() + "x" + data.width()
-                    + " greyscale images but the config wants " + cfg.imageChannels() + " x " + cfg.imageSize()
-                    + " x " + cfg.imageSize());
+            throw new IllegalArgumentException("the training data are " + data.count() + " greyscale images of "
+                    + data.height() + "x" + data.width() + " pixels, but the config wants images of "
+                    + cfg.imageChannels() + " channel(s) x " + cfg.imageSize() + "x" + cfg.imageSize()
+                    + " (imageChannels, imageSize)");
         }
         if (resume) {
             Path cp = opt.out().resolve(CHECKPOINT);
