@@ -92,6 +92,10 @@ public final class OptionChecks {
                 if (in != null) {
                     checkInput(name, (Path) v, in.value());
                 }
+                Output out = f.getAnnotation(Output.class);
+                if (out != null) { // the cheap checks now; creating and probing the folder comes last
+                    OutputPaths.precheck(name, (Path) v, out.file());
+                }
             }
         }
     }

@@ -14,8 +14,23 @@ import java.util.stream.Stream;
  */
 public final class OutputPaths {
     private static final String PROBE = ".tdi-write-probe";
+    private static final String DIR_ACCEPTED = " (accepted: a directory you can write, existing or to be created)";
+    private static final String FILE_ACCEPTED = " (accepted: a file path in a directory you can write)";
 
     private OutputPaths() {
+    }
+
+    /**
+     * The checks that change nothing on disk: a directory option must not name an existing file, a file option
+     * must not name a directory.
+     */
+    public static void precheck(String option, Path path, boolean file) {
+        if (!file && Files.exists(path) && !Files.isDirectory(path)) {
+            throw new IllegalArgumentException(option + " " + path + ": is a file, not a directory" + DIR_ACCEPTED);
+        }
+        if (file && Files.isDirectory(path)) {
+            throw new IllegalArgumentException(option + " " + path + ": is a directory, not a file" + FILE_ACCEPTED);
+        }
     }
 
     /**
@@ -25,10 +40,8 @@ public final class OutputPaths {
      * @throws IllegalArgumentException naming the option, the path, what is wrong and what is accepted
      */
     public static List<String> prepareDirectory(String option, Path dir, List<String> writes) {
-        String accepted = " (accepted: a directory you can write, existing or to be created)";
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new IllegalArgumentException(option + " " + dir + ": is a file, not a directory" + accepted);
-        }
+        String accepted = DIR_ACCEPTED;
+        precheck(option, dir, false);
         try {
             Files.createDirectories(dir);
         } catch (IOException | SecurityException e) {
@@ -66,10 +79,8 @@ public final class OutputPaths {
      * the file's name when it exists (it will be replaced), else nothing.
      */
     public static List<String> prepareFile(String option, Path file) {
-        String accepted = " (accepted: a file path in a directory you can write)";
-        if (Files.isDirectory(file)) {
-            throw new IllegalArgumentException(option + " " + file + ": is a directory, not a file" + accepted);
-        }
+        String accepted = FILE_ACCEPTED;
+        precheck(option, file, true);
         Path parent = file.toAbsolutePath().getParent();
         if (parent == null || !Files.isDirectory(parent)) {
             throw new IllegalArgumentException(option + " " + file + ": the directory " + parent + " does not exist"
