@@ -35,14 +35,24 @@ public final class SystemOptions implements Validated {
     /** The coupling and interface specs must parse, before any work; errors name the option and the spec. */
     @Override
     public void validate() {
+        CouplingStrategies strategies = CouplingStrategies.standard();
+        if (coupling.isBlank()) {
+            throw new IllegalArgumentException("--coupling is empty, accepted: a strategy spec, one of "
+                    + String.join("; ", strategies.usage().lines().toList()));
+        }
         try {
-            CouplingStrategies.standard().create(coupling);
+            strategies.create(coupling);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("--coupling '" + coupling + "': " + e.getMessage(), e);
         }
+        ConditioningInterfaces interfaces = ConditioningInterfaces.standard();
+        if (conditioning.isBlank()) {
+            throw new IllegalArgumentException("--interface is empty, accepted: an interface spec, one of "
+                    + String.join("; ", interfaces.usage().lines().toList()));
+        }
         try {
             var parsed = InterfaceParameters.split(conditioning);
-            ConditioningInterfaces.standard().factory(parsed.getKey()).validate(parsed.getValue());
+            interfaces.factory(parsed.getKey()).validate(parsed.getValue());
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("--interface '" + conditioning + "': " + e.getMessage(), e);
         }

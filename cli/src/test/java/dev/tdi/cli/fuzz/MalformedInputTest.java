@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * trace. The default corpus is small (a few seconds); {@code -Dtdi.fuzz=full} runs the larger, seeded random one
  * ({@code -Dtdi.fuzz.seed=N} to change the seed).
  */
-class MalformedInputTest {
+public class MalformedInputTest {
     /** Per case; a hang or a wrongly accepted run of real work ends here as a failure. */
     static final Duration LIMIT = Duration.ofSeconds(20);
     private static final Pattern JAVA_NAME = Pattern.compile("(?:[a-z]+\\.)+[A-Z]\\w*(?:Exception|Error)|\\bat dev\\."
@@ -38,10 +38,12 @@ class MalformedInputTest {
     @TempDir
     static Path dir;
 
-    record Result(int code, String out, String err) {
+    /** Exit code, stdout and stderr of one in-process run. */
+    public record Result(int code, String out, String err) {
     }
 
-    static Result run(List<String> args) {
+    /** Runs {@code tdi args} in-process, capturing stdout and stderr. */
+    public static Result run(List<String> args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();

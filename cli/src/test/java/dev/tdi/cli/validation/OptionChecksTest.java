@@ -133,6 +133,20 @@ class OptionChecksTest {
     }
 
     @Test
+    void aSecondRunSaysWhichResultsItReplacesAndLeavesOtherFilesAlone(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("my-notes.txt"), "mine");
+        String[] args = {"sample", "-n", "1", "--steps", "2", "--out", dir.toString()};
+        var first = dev.tdi.cli.fuzz.MalformedInputTest.run(List.of(args));
+        assertEquals(0, first.code(), first.err());
+        assertFalse(first.err().contains("replacing"), first.err());
+        var second = dev.tdi.cli.fuzz.MalformedInputTest.run(List.of(args));
+        assertEquals(0, second.code(), second.err());
+        assertTrue(second.err().contains("tdi sample: note: --out " + dir + ": replacing samples-ddim.png from an"
+                + " earlier run"), second.err());
+        assertEquals("mine", Files.readString(dir.resolve("my-notes.txt")));
+    }
+
+    @Test
     void fileSystemErrorsReadAsPathAndReason() {
         assertEquals("/x/y: permission denied", ErrorMessages.oneLine(new AccessDeniedException("/x/y")));
         assertEquals("/x/y: no such file or directory", ErrorMessages.oneLine(new NoSuchFileException("/x/y")));
