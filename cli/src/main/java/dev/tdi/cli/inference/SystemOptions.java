@@ -19,6 +19,8 @@ public final class SystemOptions implements Validated {
             description = "conditioning interface: none, minimal:b=B,h=H[,r=R|,budget=P], oracle (default: ${DEFAULT-VALUE})")
     String conditioning;
 
+    // A sanity bound, not physics: at kT = 100 the thermal spread of a unit is ~10x the activations it should settle
+    // to (the output residual's weight is 1), and the README's sweep already degrades at kT = 10.
     @Range(min = 0, max = 100)
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "1e-4", description = "substrate temperature kT,"
             + " 0..100 (in units of the output residual's weight; docs/physics.md) (default: ${DEFAULT-VALUE})")

@@ -80,6 +80,9 @@ public final class OptionChecks {
                     continue;
                 }
                 String name = optionName(f);
+                if (v instanceof Path p && p.toString().isEmpty()) {
+                    throw new IllegalArgumentException(name + " is empty, accepted: a path");
+                }
                 Range r = f.getAnnotation(Range.class);
                 if (v.getClass().isArray()) {
                     for (int i = 0; i < Array.getLength(v); i++) {

@@ -600,6 +600,8 @@ public final class MalformedInputs {
                 FIXTURE.resolve("config.json").toString(), "--weights", FIXTURE.resolve("model.safetensors")
                         .toString(), "--input", FIXTURE.resolve("input.safetensors").toString(), "--out",
                 unwritable);
+        add("output path", "run --out ''", "--out", "run", "--out", "");
+        add("input path", "sample --model ''", "--model", "sample", "--model", "");
         add("input path", "run --model <a file>", "--model", "run", "--model", aFile.toString());
         add("input path", "sample --model <a directory without a model>", "--model", "sample", "--model",
                 dir.resolve("data-ok").toString());
