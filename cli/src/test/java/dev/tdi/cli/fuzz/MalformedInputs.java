@@ -62,6 +62,7 @@ public final class MalformedInputs {
         g.inputFiles();
         g.configs();
         g.idx();
+        g.checkpoints();
         g.options();
         g.outputPaths();
         return g.cases;
@@ -472,6 +473,23 @@ public final class MalformedInputs {
         add("idx", name, mustName, "train", "--config", trainConfig().toString(),
                 "--data", d.toString(), "--out", dir.resolve("t" + counter).toString(), "--epochs", "1",
                 "--limit", "8", "--eval-images", "0");
+    }
+
+    /** Checkpoints that --resume must refuse: not safetensors, not a tdi checkpoint, metadata of the wrong kind. */
+    private void checkpoints() throws IOException {
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        m.put("a text file", "not a checkpoint".getBytes(StandardCharsets.UTF_8));
+        m.put("weights without checkpoint metadata", Files.readAllBytes(FIXTURE.resolve("model.safetensors")));
+        Map<String, Tensor> one = Map.of("params", new Tensor(new int[]{3}, new float[3]));
+        m.put("metadata of another kind", Safetensors.toBytes(one, Map.of("config", "{\"format\": 7}")));
+        for (Map.Entry<String, byte[]> e : m.entrySet()) {
+            Path out = dir.resolve("resume" + (counter++));
+            Files.createDirectories(out);
+            Files.write(out.resolve("checkpoint.safetensors"), e.getValue());
+            add("checkpoint", e.getKey(), "checkpoint.safetensors", "train", "--resume", "--config",
+                    trainConfig().toString(), "--data", dataDir().toString(), "--out", out.toString(), "--epochs", "1",
+                    "--limit", "8", "--eval-images", "0");
+        }
     }
 
     private static byte[] gzip(byte[] b) throws IOException {
