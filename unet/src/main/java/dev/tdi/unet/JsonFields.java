@@ -61,18 +61,18 @@ final class JsonFields {
         return v;
     }
 
-    /** A required number (finite) in [min, max]. */
-    double number(String key, double min, double max, double absent, boolean required) {
+    /** A number strictly between {@code min} and {@code max} (required, or {@code absent} when missing). */
+    double numberBetween(String key, double min, double max, double absent, boolean required) {
         if (!o.has(key) && !required) {
             return absent;
         }
         JsonElement e = required(key);
-        String accepted = "a number in " + min + ".." + max;
+        String accepted = "a number in (" + min + ", " + max + ")";
         if (!(e instanceof JsonPrimitive p && p.isNumber())) {
             throw error("\"" + key + "\" is " + StrictJson.describe(e) + ", accepted: " + accepted);
         }
         double d = p.getAsNumber().doubleValue();
-        if (!(d >= min && d <= max)) {
+        if (!(d > min && d < max)) {
             throw error("\"" + key + "\" is " + p.getAsNumber() + ", accepted: " + accepted);
         }
         return d;

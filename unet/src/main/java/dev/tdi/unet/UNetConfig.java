@@ -262,8 +262,8 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
                 f.string("upsample", Set.of("conv-transpose"), d.upsample),
                 f.integer("diffusionSteps", 2, MAX_DIFFUSION_STEPS),
                 f.string("schedule", Set.of("linear", "cosine"), d.schedule),
-                f.number("betaStart", Double.MIN_VALUE, 1, d.betaStart, false),
-                f.number("betaEnd", Double.MIN_VALUE, 1, d.betaEnd, false),
+                f.numberBetween("betaStart", 0, 1, d.betaStart, false),
+                f.numberBetween("betaEnd", 0, 1, d.betaEnd, false),
                 f.bool("inputSkip", false),
                 f.string("timeEmbedding", Set.of("sinusoidal", "fourier"), LEGACY_TIME_EMBEDDING));
         c.footprint().requireFits(Runtime.getRuntime().maxMemory());

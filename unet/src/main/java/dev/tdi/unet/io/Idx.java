@@ -95,7 +95,11 @@ public final class Idx {
         }
         long have = bytes.length - 4L - 4L * nd;
         if (have < n) {
-            throw new IOException(name + ": short read: the header declares " + n + " bytes of data ("
+            java.math.BigInteger declared = java.math.BigInteger.ONE;
+            for (int d : dims) {
+                declared = declared.multiply(java.math.BigInteger.valueOf(d));
+            }
+            throw new IOException(name + ": short read: the header declares " + declared + " bytes of data ("
                     + java.util.Arrays.toString(dims) + "), the file holds " + have);
         }
         if (have > n) {
