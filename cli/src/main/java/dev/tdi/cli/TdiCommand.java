@@ -1,5 +1,7 @@
 package dev.tdi.cli;
 
+import dev.tdi.cli.validation.ErrorMessages;
+import dev.tdi.cli.validation.OptionChecks;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -34,9 +36,47 @@ public final class TdiCommand implements Runnable {
 
     /** Runs the command line and returns its exit code. */
     public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new TdiCommand());
+        return run(new CommandLine(new TdiCommand()), "tdi", args);
+    }
+
+    /**
+     * Runs a command line with tdi's error policy (README "Errors and bad input"): every option is validated
+     * before the command starts ({@link OptionChecks}), and every error, a bad option or a failure of the command,
+     * is one line on stderr, {@code <tool> <command>: error: <message>}, with exit code 1;
+     * TDI_DEBUG=1 adds the stack trace.
+     */
+    public static int run(CommandLine cl, String tool, String... args) {
+        cl.setExecutionStrategy(parsed -> {
+            Integer help = CommandLine.executeHelpRequest(parsed);
+            if (help != null) {
+                return help;
+            }
+            OptionChecks.validate(parsed);
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        cl.setParameterExceptionHandler(TdiCommand::usageError);
         cl.setExecutionExceptionHandler(TdiCommand::handle);
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError | StackOverflowError e) { // picocli passes Errors through
+            if (System.getenv("TDI_DEBUG") != null) {
+                e.printStackTrace();
+            }
+            cl.getErr().println(tool + ": error: " + ErrorMessages.oneLine(e));
+            cl.getErr().flush();
+            return 1;
+        }
+    }
+
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        if (System.getenv("TDI_DEBUG") != null) {
+            e.printStackTrace(cl.getErr());
+        }
+        String name = cl.getCommandSpec().qualifiedName();
+        cl.getErr().println(name + ": error: " + ErrorMessages.oneLine(e) + " (see " + name + " --help)");
+        cl.getErr().flush();
+        return 1;
     }
 
     public static void main(String[] args) {
@@ -47,12 +87,8 @@ public final class TdiCommand implements Runnable {
         if (System.getenv("TDI_DEBUG") != null) {
             e.printStackTrace(cl.getErr());
         }
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        cl.getErr().println("tdi " + cl.getCommandName() + ": error: " + message);
-        if (System.getenv("TDI_DEBUG") == null && !(e instanceof dev.tdi.substrate.SubstrateException)
-                && !(e instanceof java.io.IOException) && !(e instanceof IllegalArgumentException)) {
-            cl.getErr().println("(" + e.getClass().getName() + "; set TDI_DEBUG=1 for the stack trace)");
-        }
+        cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": error: " + ErrorMessages.oneLine(e));
+        cl.getErr().flush();
         return 1;
     }
 

@@ -60,6 +60,10 @@ public record Dataset(int count, int height, int width, byte[] pixels, byte[] la
         if (lb.dims().length != 1) {
             throw new IOException(lbName + ": expected 1 dimension (count), got " + lb.dims().length);
         }
+        if (im.count() < 1 || im.dims()[1] < 1 || im.dims()[2] < 1) {
+            throw new IOException(imName + ": holds " + im.count() + " images of " + im.dims()[1] + "x" + im.dims()[2]
+                    + " pixels (accepted: at least 1 image of at least 1x1)");
+        }
         if (im.count() != lb.count()) {
             throw new IOException("count mismatch: " + imName + " holds " + im.count() + " images but " + lbName
                     + " holds " + lb.count() + " labels");

@@ -67,6 +67,7 @@ public final class UNet {
     }
 
     private UNet(UNetConfig cfg, float[] params) {
+        cfg.footprint().requireFits(Runtime.getRuntime().maxMemory()); // before any size is computed in int
         this.cfg = cfg;
         Map<String, Slot> sl = new LinkedHashMap<>();
         List<Def> ds = new ArrayList<>();

@@ -3,10 +3,12 @@ package dev.tdi.unet;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.tdi.unet.io.StrictJson;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,34 +61,63 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
     /** The time embedding of configs written before the key existed. */
     public static final String LEGACY_TIME_EMBEDDING = "sinusoidal";
 
-    /** Validates every field; an invalid one raises {@link IllegalArgumentException} naming it. */
+    /** Accepted range of {@code imageSize}. */
+    public static final int MAX_IMAGE_SIZE = 1024;
+    /** Accepted range of {@code imageChannels}: 1..MAX_IMAGE_CHANNELS. */
+    public static final int MAX_IMAGE_CHANNELS = 16;
+    /** At most this many levels (entries of {@code channels}). */
+    public static final int MAX_LEVELS = 8;
+    /** Channels of a level: 1..MAX_CHANNELS. */
+    public static final int MAX_CHANNELS = 4096;
+    /** blocksPerLevel: 1..MAX_BLOCKS. */
+    public static final int MAX_BLOCKS = 32;
+    /** kernelSize: odd, 1..MAX_KERNEL. */
+    public static final int MAX_KERNEL = 31;
+    /** timeEmbedDim (even, 2..) and timeHidden (1..): at most MAX_TIME_WIDTH. */
+    public static final int MAX_TIME_WIDTH = 4096;
+    /** diffusionSteps: 2..MAX_DIFFUSION_STEPS. */
+    public static final int MAX_DIFFUSION_STEPS = 100_000;
+
+    /**
+     * Validates every field against the documented bounds (docs/unet.md, "Config rules"), then the memory the
+     * network needs ({@link ConfigFootprint}) against the Java heap, before anything is allocated; an invalid field
+     * raises {@link IllegalArgumentException} naming it, the value and the accepted range.
+     */
     public UNetConfig {
         channels = channels.clone();
-        req(imageSize >= 4, "imageSize must be >= 4, got " + imageSize);
-        req(imageChannels >= 1, "imageChannels must be >= 1, got " + imageChannels);
-        req(channels.length >= 1, "channels must list at least one level");
+        range("imageSize", imageSize, 4, MAX_IMAGE_SIZE);
+        range("imageChannels", imageChannels, 1, MAX_IMAGE_CHANNELS);
+        req(channels.length >= 1 && channels.length <= MAX_LEVELS, "channels lists " + channels.length
+                + " levels, accepted: 1.." + MAX_LEVELS);
         for (int c : channels) {
-            req(c >= 1, "channels must be positive, got " + Arrays.toString(channels));
+            req(c >= 1 && c <= MAX_CHANNELS, "channels " + Arrays.toString(channels) + ": " + c
+                    + " is outside the accepted range 1.." + MAX_CHANNELS);
         }
-        req(blocksPerLevel >= 1, "blocksPerLevel must be >= 1, got " + blocksPerLevel);
-        req(kernelSize >= 1 && kernelSize % 2 == 1, "kernelSize must be odd and >= 1, got " + kernelSize);
+        range("blocksPerLevel", blocksPerLevel, 1, MAX_BLOCKS);
+        req(kernelSize >= 1 && kernelSize <= MAX_KERNEL && kernelSize % 2 == 1, "kernelSize is " + kernelSize
+                + ", accepted: an odd integer in 1.." + MAX_KERNEL);
         req("relu".equals(activation), "activation must be \"relu\" (the substrate's rectified residual), got \""
                 + activation + "\"");
-        req(timeEmbedDim >= 2 && timeEmbedDim % 2 == 0, "timeEmbedDim must be even and >= 2, got " + timeEmbedDim);
-        req(timeHidden >= 1, "timeHidden must be >= 1, got " + timeHidden);
+        req(timeEmbedDim >= 2 && timeEmbedDim <= MAX_TIME_WIDTH && timeEmbedDim % 2 == 0, "timeEmbedDim is "
+                + timeEmbedDim + ", accepted: an even integer in 2.." + MAX_TIME_WIDTH);
+        range("timeHidden", timeHidden, 1, MAX_TIME_WIDTH);
         req("concat-conv".equals(skipMerge), "skipMerge must be \"concat-conv\", got \"" + skipMerge + "\"");
         req("conv-transpose".equals(upsample), "upsample must be \"conv-transpose\", got \"" + upsample + "\"");
-        req(diffusionSteps >= 2, "diffusionSteps must be >= 2, got " + diffusionSteps);
+        range("diffusionSteps", diffusionSteps, 2, MAX_DIFFUSION_STEPS);
         req("linear".equals(schedule) || "cosine".equals(schedule),
                 "schedule must be \"linear\" or \"cosine\", got \"" + schedule + "\"");
-        req(betaStart > 0 && betaEnd < 1 && betaStart <= betaEnd, "need 0 < betaStart <= betaEnd < 1");
+        req(betaStart > 0 && betaEnd < 1 && betaStart <= betaEnd, "need 0 < betaStart <= betaEnd < 1, got betaStart "
+                + betaStart + ", betaEnd " + betaEnd);
         req("sinusoidal".equals(timeEmbedding) || "fourier".equals(timeEmbedding),
                 "timeEmbedding must be \"sinusoidal\" or \"fourier\", got \"" + timeEmbedding + "\"");
-        int h = imageSize;
-        for (int l = 1; l < channels.length; l++) {
-            h = (h - 1) / 2 + 1;
-        }
-        req(h >= 1, "too many levels for imageSize " + imageSize);
+    }
+
+    /**
+     * The memory this network needs, counted from the sizes (see {@link ConfigFootprint}); {@link UNet} checks it
+     * against the heap before it allocates.
+     */
+    public ConfigFootprint footprint() {
+        return ConfigFootprint.of(this);
     }
 
     /** A config with the legacy sinusoidal time embedding. */
@@ -103,6 +134,10 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
                       int diffusionSteps, String schedule, double betaStart, double betaEnd) {
         this(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim, timeHidden,
                 skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, false);
+    }
+
+    private static void range(String field, int value, int min, int max) {
+        req(value >= min && value <= max, field + " is " + value + ", accepted: an integer in " + min + ".." + max);
     }
 
     private static void req(boolean ok, String msg) {
@@ -193,54 +228,70 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
         return g.toJson(m) + "\n";
     }
 
-    /** Parses JSON; unknown keys, missing keys and bad values are errors naming the key. */
+    /**
+     * Parses JSON strictly (docs/unet.md, "Config rules"): no unknown or duplicated keys; {@code format},
+     * {@code imageSize}, {@code imageChannels}, {@code channels}, {@code blocksPerLevel}, {@code timeEmbedDim},
+     * {@code timeHidden} and {@code diffusionSteps} required; integers written as integers, strings as strings,
+     * booleans as booleans; every value within its bounds. Each error is one line naming the key, the value and the
+     * accepted range.
+     */
     public static UNetConfig fromJson(String json) {
-        JsonObject o;
+        JsonElement root;
         try {
-            o = JsonParser.parseString(json).getAsJsonObject();
-        } catch (RuntimeException e) {
+            root = StrictJson.parse(json);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("U-Net config: not a JSON object: " + e.getMessage(), e);
         }
-        for (String k : o.keySet()) {
-            req(KEYS.contains(k), "unknown key \"" + k + "\" (known: " + KEYS + ")");
+        if (!root.isJsonObject()) {
+            throw new IllegalArgumentException("U-Net config: not a JSON object: found " + StrictJson.describe(root));
         }
-        if (o.has("format")) {
-            req(FORMAT.equals(o.get("format").getAsString()),
-                    "format must be \"" + FORMAT + "\", got " + o.get("format"));
-        }
+        JsonFields f = new JsonFields(root.getAsJsonObject(), "U-Net config: ");
+        f.onlyKeys(KEYS);
+        JsonElement format = f.required("format");
+        req(format.isJsonPrimitive() && format.getAsJsonPrimitive().isString() && FORMAT.equals(format.getAsString()),
+                "\"format\" is " + StrictJson.describe(format) + ", accepted: \"" + FORMAT + "\"");
         UNetConfig d = defaults();
-        try {
-            JsonElement ch = need(o, "channels");
-            int[] channels = new int[ch.getAsJsonArray().size()];
-            for (int i = 0; i < channels.length; i++) {
-                channels[i] = ch.getAsJsonArray().get(i).getAsInt();
-            }
-            return new UNetConfig(need(o, "imageSize").getAsInt(), need(o, "imageChannels").getAsInt(), channels,
-                    need(o, "blocksPerLevel").getAsInt(),
-                    o.has("kernelSize") ? o.get("kernelSize").getAsInt() : d.kernelSize,
-                    o.has("activation") ? o.get("activation").getAsString() : d.activation,
-                    need(o, "timeEmbedDim").getAsInt(), need(o, "timeHidden").getAsInt(),
-                    o.has("skipMerge") ? o.get("skipMerge").getAsString() : d.skipMerge,
-                    o.has("upsample") ? o.get("upsample").getAsString() : d.upsample,
-                    need(o, "diffusionSteps").getAsInt(),
-                    o.has("schedule") ? o.get("schedule").getAsString() : d.schedule,
-                    o.has("betaStart") ? o.get("betaStart").getAsDouble() : d.betaStart,
-                    o.has("betaEnd") ? o.get("betaEnd").getAsDouble() : d.betaEnd,
-                    o.has("inputSkip") && o.get("inputSkip").getAsBoolean(),
-                    o.has("timeEmbedding") ? o.get("timeEmbedding").getAsString() : LEGACY_TIME_EMBEDDING);
-        } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
-            throw new IllegalArgumentException("U-Net config: a value has the wrong type: " + e.getMessage(), e);
-        }
+        UNetConfig c = new UNetConfig(f.integer("imageSize", 4, MAX_IMAGE_SIZE),
+                f.integer("imageChannels", 1, MAX_IMAGE_CHANNELS),
+                f.integers("channels", 1, MAX_LEVELS, 1, MAX_CHANNELS),
+                f.integer("blocksPerLevel", 1, MAX_BLOCKS),
+                f.integer("kernelSize", 1, MAX_KERNEL, d.kernelSize),
+                f.string("activation", Set.of("relu"), d.activation),
+                f.integer("timeEmbedDim", 2, MAX_TIME_WIDTH), f.integer("timeHidden", 1, MAX_TIME_WIDTH),
+                f.string("skipMerge", Set.of("concat-conv"), d.skipMerge),
+                f.string("upsample", Set.of("conv-transpose"), d.upsample),
+                f.integer("diffusionSteps", 2, MAX_DIFFUSION_STEPS),
+                f.string("schedule", Set.of("linear", "cosine"), d.schedule),
+                f.numberBetween("betaStart", 0, 1, d.betaStart, false),
+                f.numberBetween("betaEnd", 0, 1, d.betaEnd, false),
+                f.bool("inputSkip", false),
+                f.string("timeEmbedding", Set.of("sinusoidal", "fourier"), LEGACY_TIME_EMBEDDING));
+        c.footprint().requireFits(Runtime.getRuntime().maxMemory());
+        return c;
     }
 
-    private static JsonElement need(JsonObject o, String key) {
-        req(o.has(key), "missing key \"" + key + "\"");
-        return o.get(key);
-    }
+    /** The largest config file read (a config is well under 1 KiB). */
+    public static final long MAX_FILE_BYTES = 1 << 20;
 
-    /** Reads a config file; errors name the file. */
+    /** Reads a config file (UTF-8 JSON, at most {@link #MAX_FILE_BYTES}); errors name the file. */
     public static UNetConfig read(Path file) throws IOException {
-        String s = Files.readString(file, StandardCharsets.UTF_8);
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": " + (Files.exists(file) ? "not a regular file" : "no such file")
+                    + " (accepted: a U-Net config JSON file)");
+        }
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new IOException(file + ": " + size + " bytes is too large for a U-Net config (at most "
+                    + MAX_FILE_BYTES + ")");
+        }
+        String s;
+        try {
+            s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(Files.readAllBytes(file)))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new IOException(file + ": not UTF-8 text (accepted: a U-Net config JSON file)");
+        }
         try {
             return fromJson(s);
         } catch (IllegalArgumentException e) {

@@ -34,14 +34,26 @@ public final class UNetModel {
 
     /**
      * Loads a config and weights file; any mismatch between them is an error naming the weights file and the
-     * tensor.
+     * tensor, and so is a weight that is NaN or infinite.
      */
     public static UNet load(Path config, Path weights) throws IOException {
+        return load(config, weights, false);
+    }
+
+    /**
+     * Loads a config and weights file. With {@code allowNonFinite} NaN and infinite weights are kept (for
+     * inspection tools such as {@code tdi unet-forward --allow-non-finite}); otherwise they are an error naming the
+     * weights file and the tensor.
+     */
+    public static UNet load(Path config, Path weights, boolean allowNonFinite) throws IOException {
         if (!Files.exists(config)) {
             throw new IOException(config + ": no such config file");
         }
         UNetConfig cfg = UNetConfig.read(config);
         Safetensors.Content c = Safetensors.read(weights);
+        if (!allowNonFinite) {
+            Safetensors.requireFinite(c.tensors(), weights.toString());
+        }
         return build(cfg, c.tensors(), weights.toString(), config.toString());
     }
 

@@ -4,6 +4,7 @@ import dev.tdi.bench.BenchSuite;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import dev.tdi.cli.validation.Output;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,8 +18,9 @@ import picocli.CommandLine.Option;
                 + " PyTorch peers on the identical programs, and writes results.md and results.json (a few minutes).")
 public final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--out", description = "directory for results.md, results.json and the peer export"
-            + " (default: runs/bench under the tdi home)")
+    @Output(writes = {"results.md", "results.json", "peers.json"})
+    @Option(names = "--out", description = "directory for results.md, results.json and the peer export,"
+            + " created if absent; those files there are replaced (default: runs/bench under the tdi home)")
     Path out;
 
     @Option(names = "--full", description = "the long case list (more sizes, ranks, 64 chains; 10-20 minutes)")

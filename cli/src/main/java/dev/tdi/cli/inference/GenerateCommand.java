@@ -3,6 +3,8 @@ package dev.tdi.cli.inference;
 import dev.tdi.inference.GenerateJob;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import dev.tdi.cli.validation.Output;
+import dev.tdi.cli.validation.Range;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,13 +22,18 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     SystemOptions system;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "DDIM steps (default: ${DEFAULT-VALUE})")
+    @Range(min = 1, max = 1000)
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "DDIM steps, 1..1000 (at most the"
+            + " model's diffusion steps) (default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--samples", paramLabel = "M", defaultValue = "4", description = "samples (default: ${DEFAULT-VALUE})")
+    @Range(min = 1, max = 256)
+    @Option(names = "--samples", paramLabel = "M", defaultValue = "4", description = "samples, 1..256 (default: ${DEFAULT-VALUE})")
     int samples;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/generate", description = "output directory (default: ${DEFAULT-VALUE})")
+    @Output(writes = {"samples.png", "results.json"})
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/generate", description = "output directory, created"
+            + " if absent; samples.png and results.json there are replaced (default: ${DEFAULT-VALUE})")
     Path out;
 
     @Override

@@ -3,6 +3,8 @@ package dev.tdi.cli.inference;
 import dev.tdi.inference.ReproduceJob;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import dev.tdi.cli.validation.Output;
+import dev.tdi.cli.validation.Range;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -17,18 +19,26 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Mixin
     SubstrateOptions substrate;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/reproduce", description = "output directory (default: ${DEFAULT-VALUE})")
+    @Output(writes = {"results.json", "cosine-vs-rank.png", "cosine-vs-lines.png", "cosine-vs-interface.png",
+        "relaxation.png", "cosine-vs-temperature.png"})
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/reproduce", description = "output directory,"
+            + " created if absent; results.json and the five plots there are replaced (default: ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--eval", paramLabel = "N", defaultValue = "16", description = "held-out evaluation inputs per configuration (default: ${DEFAULT-VALUE})")
+    @Range(min = 1, max = 5000)
+    @Option(names = "--eval", paramLabel = "N", defaultValue = "16", description = "held-out evaluation inputs per"
+            + " configuration, 1..5000 (default: ${DEFAULT-VALUE})")
     int evalInputs;
 
+    @Range(min = 1, max = 4096)
     @Option(names = "--ranks", paramLabel = "K,...", split = ",", defaultValue = "1,2,4,8,16,32,64",
-            description = "ranks of the sweep (default: ${DEFAULT-VALUE})")
+            description = "ranks of the sweep, each 1..4096 (default: ${DEFAULT-VALUE})")
     int[] ranks;
 
+    @Range(min = 0, max = 100)
     @Option(names = "--temperatures", paramLabel = "T,...", split = ",", defaultValue = "1e-4,1e-2,1,10",
-            description = "temperatures of the sweep; the first is used everywhere else (default: ${DEFAULT-VALUE})")
+            description = "temperatures kT of the sweep, each 0..100; the first is used everywhere else (default:"
+                    + " ${DEFAULT-VALUE})")
     double[] temperatures;
 
     @Override

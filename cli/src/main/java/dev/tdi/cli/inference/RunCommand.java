@@ -3,6 +3,8 @@ package dev.tdi.cli.inference;
 import dev.tdi.inference.RunJob;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import dev.tdi.cli.validation.Output;
+import dev.tdi.cli.validation.Range;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,10 +22,14 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     SystemOptions system;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/run", description = "output directory (default: ${DEFAULT-VALUE})")
+    @Output(writes = {"results.json", "denoiser.png"})
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/run", description = "output directory, created if"
+            + " absent; results.json and denoiser.png there are replaced (default: ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--eval", paramLabel = "N", defaultValue = "32", description = "held-out evaluation inputs (default: ${DEFAULT-VALUE})")
+    @Range(min = 1, max = 5000)
+    @Option(names = "--eval", paramLabel = "N", defaultValue = "32", description = "held-out evaluation inputs, 1..5000"
+            + " (at most what the data hold beside calibration) (default: ${DEFAULT-VALUE})")
     int evalInputs;
 
     @Override

@@ -8,6 +8,10 @@ import dev.tdi.unet.io.Png;
 import dev.tdi.unet.sample.Sampler;
 import dev.tdi.unet.train.TrainOptions;
 import dev.tdi.unet.train.Trainer;
+import dev.tdi.cli.validation.Input;
+import dev.tdi.cli.validation.Output;
+import dev.tdi.cli.validation.Range;
+import dev.tdi.cli.validation.Validated;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,45 +28,90 @@ import java.util.concurrent.Callable;
                 "The result does not depend on --threads. Writes DIR/config.json, DIR/model.safetensors (EMA "
                         + "weights), DIR/checkpoint.safetensors, DIR/train.log and, when all epochs are done, "
                         + "DIR/eval.md (test eps-MSE per time-step bucket) and DIR/samples-ddim.png."})
-public final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--epochs", defaultValue = "16", description = "Epochs (default ${DEFAULT-VALUE}, the shipped model's).")
+public final class TrainCommand implements Callable<Integer>, Validated {
+    @Range(min = 1, max = 10_000)
+    @Option(names = "--epochs", defaultValue = "16", description = "Epochs, 1..10000 (default ${DEFAULT-VALUE}, the shipped model's).")
     int epochs;
-    @Option(names = "--batch", defaultValue = "128", description = "Batch size, a multiple of 4 (default ${DEFAULT-VALUE}).")
+    @Range(min = 4, max = 4096)
+    @Option(names = "--batch", defaultValue = "128", description = "Batch size, a multiple of 4 in 4..4096 (default ${DEFAULT-VALUE}).")
     int batch;
-    @Option(names = "--lr", defaultValue = "2e-3", description = "Peak learning rate (default ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1, minExclusive = true)
+    @Option(names = "--lr", defaultValue = "2e-3", description = "Peak learning rate, (0, 1] (default ${DEFAULT-VALUE}).")
     double lr;
-    @Option(names = "--warmup", defaultValue = "200", description = "Warm-up steps (default ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 10_000_000)
+    @Option(names = "--warmup", defaultValue = "200", description = "Warm-up steps, 0..10000000 (default ${DEFAULT-VALUE}).")
     int warmup;
-    @Option(names = "--ema", defaultValue = "0.999", description = "EMA decay of the saved weights (default ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1, maxExclusive = true)
+    @Option(names = "--ema", defaultValue = "0.999", description = "EMA decay of the saved weights, [0, 1) (default ${DEFAULT-VALUE}).")
     double ema;
-    @Option(names = "--clip", defaultValue = "1.0", description = "Gradient-norm clip, 0 for none (default ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1e6)
+    @Option(names = "--clip", defaultValue = "1.0", description = "Gradient-norm clip, 0..1000000, 0 for none (default ${DEFAULT-VALUE}).")
     double clip;
-    @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
+    @Range(min = Long.MIN_VALUE, max = Long.MAX_VALUE)
+    @Option(names = "--seed", defaultValue = "1", description = "Seed, any integer (default ${DEFAULT-VALUE}).")
     long seed;
-    @Option(names = "--out", defaultValue = "model", description = "Output directory (default ${DEFAULT-VALUE}).")
+    @Output(writes = {"config.json", "model.safetensors", "checkpoint.safetensors", "train.log", "eval.md",
+        "samples-ddim.png"})
+    @Option(names = "--out", defaultValue = "model", description = "Output directory, created if absent; a model"
+            + " already there is kept unless --resume or --force (default ${DEFAULT-VALUE}).")
     Path out;
+    @Input(Input.Kind.DIRECTORY)
     @Option(names = "--data", description = "Directory of MNIST-format IDX files (default /usr/share/datasets/fashion-mnist).")
     Path data;
+    @Input(Input.Kind.FILE)
     @Option(names = "--config", description = "U-Net config JSON (default: the shipped architecture).")
     Path config;
-    @Option(names = "--channels", split = ",", description = "Channels per level, e.g. 16,32,64 (overrides the config).")
+    @Range(min = 1, max = UNetConfig.MAX_CHANNELS)
+    @Option(names = "--channels", split = ",", description = "Channels per level, each 1..4096, e.g. 16,32,64 (overrides the config).")
     int[] channels;
-    @Option(names = "--blocks", description = "Blocks per level (overrides the config).")
+    @Range(min = 1, max = UNetConfig.MAX_BLOCKS)
+    @Option(names = "--blocks", description = "Blocks per level, 1..32 (overrides the config).")
     Integer blocks;
-    @Option(names = "--limit", defaultValue = "0", description = "Train on the first N images only (0 = all).")
+    @Range(min = 0, max = Integer.MAX_VALUE)
+    @Option(names = "--limit", defaultValue = "0", description = "Train on the first N images only, 0..2147483647 (0 = all).")
     int limit;
-    @Option(names = "--threads", defaultValue = "0", description = "Worker threads (0 = all cores); does not change the result.")
+    @Range(min = 0, max = 1024)
+    @Option(names = "--threads", defaultValue = "0", description = "Worker threads, 0..1024 (0 = all cores); does not change the result.")
     int threads;
-    @Option(names = "--checkpoint-every", defaultValue = "500", description = "Steps between checkpoints (default ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = 1_000_000_000)
+    @Option(names = "--checkpoint-every", defaultValue = "500", description = "Steps between checkpoints, 1..1000000000;"
+            + " one is also written at every epoch end (default ${DEFAULT-VALUE}).")
     int checkpointEvery;
-    @Option(names = "--max-minutes", defaultValue = "0", description = "Stop cleanly with a checkpoint after this many minutes.")
+    @Range(min = 0, max = 1e7)
+    @Option(names = "--max-minutes", defaultValue = "0", description = "Stop cleanly with a checkpoint after this many"
+            + " minutes, 0..10000000 (0 = no limit).")
     double maxMinutes;
     @Option(names = "--resume", description = "Continue from DIR/checkpoint.safetensors (same options).")
     boolean resume;
     @Option(names = "--force", description = "Overwrite a model already in --out instead of refusing.")
     boolean force;
-    @Option(names = "--eval-images", defaultValue = "2000", description = "Test images for the final eps-MSE table (0 = skip).")
+    @Range(min = 0, max = 10_000)
+    @Option(names = "--eval-images", defaultValue = "2000", description = "Test images for the final eps-MSE table,"
+            + " 0..10000 (0 = skip).")
     int evalImages;
+
+    /** Option combinations, and the model-overwrite policy, before any work. */
+    @Override
+    public void validate() {
+        if (batch % 4 != 0) {
+            throw new IllegalArgumentException("--batch is " + batch + ", accepted: a multiple of 4 in 4..4096");
+        }
+        if (channels != null && (channels.length < 1 || channels.length > UNetConfig.MAX_LEVELS)) {
+            throw new IllegalArgumentException("--channels lists " + channels.length + " levels, accepted: 1.."
+                    + UNetConfig.MAX_LEVELS);
+        }
+        // A trained model is hours of work: never overwrite one silently.
+        if (!resume && !force && (Files.exists(out.resolve("model.safetensors"))
+                || Files.exists(out.resolve("checkpoint.safetensors")))) {
+            throw new IllegalArgumentException("--out " + out + " already holds a model (model.safetensors or"
+                    + " checkpoint.safetensors): pass --resume to continue it, choose another --out, or pass --force"
+                    + " to overwrite it");
+        }
+        if (resume && !Files.isRegularFile(out.resolve("checkpoint.safetensors"))) {
+            throw new IllegalArgumentException("--resume: " + out.resolve("checkpoint.safetensors") + " does not"
+                    + " exist, accepted: --resume with an --out that holds a checkpoint");
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -71,15 +120,15 @@ public final class TrainCommand implements Callable<Integer> {
             cfg = cfg.withChannels(channels != null ? channels : cfg.channels(),
                     blocks != null ? blocks : cfg.blocksPerLevel());
         }
-        // A trained model is hours of work: never overwrite one silently.
-        if (!resume && !force && (Files.exists(out.resolve("model.safetensors"))
-                || Files.exists(out.resolve("checkpoint.safetensors")))) {
-            throw new IllegalArgumentException(out + " already holds a model (model.safetensors or"
-                    + " checkpoint.safetensors): pass --resume to continue it, choose another --out, or pass --force"
-                    + " to overwrite it");
-        }
+        cfg.footprint().requireFits(Runtime.getRuntime().maxMemory());
         Path dir = data != null ? data : Dataset.DEFAULT_DIR;
         Dataset train = Dataset.load(dir, true);
+        if (train.height() != cfg.imageSize() || train.width() != cfg.imageSize() || cfg.imageChannels() != 1) {
+            throw new IllegalArgumentException((data != null ? "--data " : "") + dir + ": the training images are "
+                    + train.height() + "x" + train.width() + " greyscale, but the config wants "
+                    + cfg.imageChannels() + " channel(s) of " + cfg.imageSize() + "x" + cfg.imageSize()
+                    + " (imageChannels, imageSize)");
+        }
         TrainOptions opt = new TrainOptions(epochs, batch, lr, warmup, ema, seed, limit, out, threads,
                 checkpointEvery, maxMinutes, clip);
         if (threads > 0) {

@@ -4,6 +4,8 @@ import dev.tdi.unet.Tensor;
 import dev.tdi.unet.UNet;
 import dev.tdi.unet.UNetModel;
 import dev.tdi.unet.io.Safetensors;
+import dev.tdi.cli.validation.Input;
+import dev.tdi.cli.validation.Output;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,19 +24,30 @@ import java.util.concurrent.Callable;
                 "INPUT is safetensors with \"x\" [B][C][H][W] (float32) and \"t\" [B] (float32 time steps);",
                 "OUT is safetensors with \"tap.<name>\" for the input and every layer (\"tap.out\" is the output)."})
 public final class UNetForwardCommand implements Callable<Integer> {
+    @Input(Input.Kind.FILE)
     @Option(names = "--config", required = true, description = "Config JSON.")
     Path config;
+    @Input(Input.Kind.FILE)
     @Option(names = "--weights", required = true, description = "Weights (safetensors).")
     Path weights;
-    @Option(names = "--input", required = true, description = "Input safetensors (x, t).")
+    @Input(Input.Kind.FILE)
+    @Option(names = "--input", required = true, description = "Input safetensors (x, t): x finite, t in"
+            + " 0..T-1 (T the config's diffusionSteps).")
     Path input;
-    @Option(names = "--out", required = true, description = "Output safetensors.")
+    @Output(file = true)
+    @Option(names = "--out", required = true, description = "Output safetensors file (replaced if it exists).")
     Path out;
+    @Option(names = "--allow-non-finite", description = "Load weights and inputs holding NaN or infinity instead of"
+            + " refusing them (to inspect a broken model).")
+    boolean allowNonFinite;
 
     @Override
     public Integer call() throws Exception {
-        UNet net = UNetModel.load(config, weights);
+        UNet net = UNetModel.load(config, weights, allowNonFinite);
         Map<String, Tensor> in = Safetensors.read(input).tensors();
+        if (!allowNonFinite) {
+            Safetensors.requireFinite(in, input.toString());
+        }
         Tensor x = in.get("x"), t = in.get("t");
         if (x == null || t == null) {
             throw new IllegalArgumentException(input + ": needs tensors \"x\" and \"t\", has " + in.keySet());
@@ -47,8 +60,13 @@ public final class UNetForwardCommand implements Callable<Integer> {
                     + Arrays.toString(t.shape()));
         }
         double[] ts = new double[b];
+        int steps = net.config().diffusionSteps();
         for (int i = 0; i < b; i++) {
             ts[i] = t.data()[i];
+            if (!allowNonFinite && !(ts[i] >= 0 && ts[i] <= steps - 1)) {
+                throw new IllegalArgumentException(input + ": tensor \"t\"[" + i + "] is " + t.data()[i]
+                        + ", accepted: a time step in 0.." + (steps - 1) + " (the config's diffusionSteps - 1)");
+            }
         }
         UNet.Forward f = net.forward(x.data(), ts);
         Map<String, Tensor> res = new LinkedHashMap<>();

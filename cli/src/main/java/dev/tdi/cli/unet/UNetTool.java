@@ -19,6 +19,6 @@ public final class UNetTool implements Runnable {
 
     /** Runs a U-Net command. */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new UNetTool()).execute(args));
+        System.exit(dev.tdi.cli.TdiCommand.run(new CommandLine(new UNetTool()), "tdi-unet", args));
     }
 }

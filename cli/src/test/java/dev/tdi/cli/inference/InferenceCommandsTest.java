@@ -51,8 +51,8 @@ class InferenceCommandsTest {
         "run --interface minimal:b=-1|minimal|b",
         "generate --coupling svd:k=0|svd|k",
         "reproduce --backend nope|nope|sim",
-        "run --eval 0|--eval|>= 1",
-        "generate --steps 0|--steps|>= 1",
+        "run --eval 0|--eval|1..5000",
+        "generate --steps 0|--steps|1..1000",
     })
     void badInputIsRefusedWithTheAcceptedValues(String args, String names, String accepted) {
         Result r = run(args.split(" "));

@@ -28,10 +28,20 @@ public final class Idx {
         }
     }
 
+    /** The most data bytes read from one file, compressed or not (Fashion-MNIST's largest is 47 MB). */
+    public static final int MAX_BYTES = 1 << 30;
+
     /** Reads an IDX file (gzip or not); errors name the file. */
     public static Array read(Path file) throws IOException {
         if (!Files.exists(file)) {
             throw new IOException(file + ": no such file");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": not a regular file (accepted: an IDX file, gzip or not)");
+        }
+        if (Files.size(file) > MAX_BYTES) {
+            throw new IOException(file + ": " + Files.size(file) + " bytes, more than tdi reads (at most " + MAX_BYTES
+                    + ")");
         }
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString());
@@ -43,10 +53,14 @@ public final class Idx {
         byte[] bytes = raw.readAllBytes();
         if (bytes.length >= 2 && (bytes[0] & 0xff) == 0x1f && (bytes[1] & 0xff) == 0x8b) {
             try (InputStream gz = new GZIPInputStream(new java.io.ByteArrayInputStream(bytes))) {
-                bytes = gz.readAllBytes();
+                bytes = gz.readNBytes(MAX_BYTES + 1);
             } catch (IOException e) {
                 throw new IOException(name + ": corrupt gzip data: " + e.getMessage(), e);
             }
+        }
+        if (bytes.length > MAX_BYTES) {
+            throw new IOException(name + ": gzip data decompress to more than " + MAX_BYTES + " bytes (at most "
+                    + MAX_BYTES + ")");
         }
         if (bytes.length < 4) {
             throw new IOException(name + ": short read: " + bytes.length + " bytes, too short for the IDX magic");
@@ -74,13 +88,18 @@ public final class Idx {
         for (int i = 0; i < nd; i++) {
             dims[i] = bb.getInt();
             if (dims[i] < 0) {
-                throw new IOException(name + ": bad dimension " + dims[i]);
+                throw new IOException(name + ": bad dimension " + dims[i] + " (dimension " + i + "; accepted: 0.."
+                        + Integer.MAX_VALUE + ")");
             }
-            n *= dims[i];
+            n = n > MAX_BYTES ? n : n * dims[i]; // saturates: more than MAX_BYTES never matches a file we read
         }
         long have = bytes.length - 4L - 4L * nd;
         if (have < n) {
-            throw new IOException(name + ": short read: the header declares " + n + " bytes of data ("
+            java.math.BigInteger declared = java.math.BigInteger.ONE;
+            for (int d : dims) {
+                declared = declared.multiply(java.math.BigInteger.valueOf(d));
+            }
+            throw new IOException(name + ": short read: the header declares " + declared + " bytes of data ("
                     + java.util.Arrays.toString(dims) + "), the file holds " + have);
         }
         if (have > n) {

@@ -78,9 +78,13 @@ public final class Sampler {
 
     /** Deterministic DDIM (eta = 0) over {@code steps} evenly spaced time steps. */
     public float[] ddim(int n, int steps, long seed) {
+        int T = ns.steps();
+        if (steps < 1 || steps > T) {
+            throw new IllegalArgumentException("--steps is " + steps + ", accepted: 1.." + T
+                    + " (the model's diffusionSteps)");
+        }
         SplittableRandom[] r = rngs(n, seed);
         float[] x = start(r);
-        int T = ns.steps();
         int[] seq = new int[steps];
         for (int i = 0; i < steps; i++) {
             seq[i] = (int) Math.round((double) i * (T - 1) / Math.max(1, steps - 1));

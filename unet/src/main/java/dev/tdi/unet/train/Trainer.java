@@ -64,30 +64,44 @@ public final class Trainer {
         this.data = opt.limit() > 0 && opt.limit() < data.count() ? data.head(opt.limit()) : data;
         this.log = log;
         if (data.height() != cfg.imageSize() || data.width() != cfg.imageSize() || cfg.imageChannels() != 1) {
-            throw new IllegalArgumentException("the data are " + data.height() + "x" + data.width()
-                    + " greyscale images but the config wants " + cfg.imageChannels() + " x " + cfg.imageSize()
-                    + " x " + cfg.imageSize());
+            throw new IllegalArgumentException("the training data are " + data.count() + " greyscale images of "
+                    + data.height() + "x" + data.width() + " pixels, but the config wants images of "
+                    + cfg.imageChannels() + " channel(s) x " + cfg.imageSize() + "x" + cfg.imageSize()
+                    + " (imageChannels, imageSize)");
         }
         if (resume) {
             Path cp = opt.out().resolve(CHECKPOINT);
             Safetensors.Content c = Safetensors.read(cp);
+            Safetensors.requireFinite(c.tensors(), cp.toString());
             Map<String, String> meta = c.metadata();
-            UNetConfig saved = UNetConfig.fromJson(meta.get("config"));
+            String savedJson = metadata(meta, "config", cp);
+            UNetConfig saved;
+            try {
+                saved = UNetConfig.fromJson(savedJson);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(cp + ": metadata \"config\": " + e.getMessage(), e);
+            }
             if (!saved.equals(cfg)) {
                 throw new IllegalArgumentException(cp + ": the checkpoint was trained with another config: " + saved);
             }
-            if (!opt.identity().equals(meta.get("options"))) {
+            if (!opt.identity().equals(metadata(meta, "options", cp))) {
                 throw new IllegalArgumentException(cp + ": the checkpoint was made with options [" + meta.get("options")
                         + "], this run has [" + opt.identity() + "]; resume with the same options");
             }
-            net = UNet.withParameters(cfg, get(c, "params", cp));
-            m = get(c, "adam.m", cp);
-            v = get(c, "adam.v", cp);
-            ema = get(c, "ema", cp);
-            epoch = Integer.parseInt(meta.get("epoch"));
-            step = Integer.parseInt(meta.get("step"));
-            globalStep = Long.parseLong(meta.get("globalStep"));
-            lastEpochLoss = Double.parseDouble(meta.getOrDefault("lastEpochLoss", "NaN"));
+            int count = (int) cfg.footprint().parameters();
+            net = UNet.withParameters(cfg, get(c, "params", cp, count));
+            m = get(c, "adam.m", cp, count);
+            v = get(c, "adam.v", cp, count);
+            ema = get(c, "ema", cp, count);
+            epoch = (int) number(meta, "epoch", cp, opt.epochs());
+            step = (int) number(meta, "step", cp, Integer.MAX_VALUE);
+            globalStep = number(meta, "globalStep", cp, Long.MAX_VALUE);
+            try {
+                lastEpochLoss = Double.parseDouble(meta.getOrDefault("lastEpochLoss", "NaN"));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(cp + ": metadata \"lastEpochLoss\" is \""
+                        + meta.get("lastEpochLoss") + "\", accepted: a number");
+            }
             log.printf(Locale.ROOT, "resumed from %s at epoch %d step %d%n", cp, epoch + 1, step);
         } else {
             net = UNet.create(cfg, opt.seed());
@@ -97,12 +111,39 @@ public final class Trainer {
         }
     }
 
-    private static float[] get(Safetensors.Content c, String name, Path file) {
+    private static float[] get(Safetensors.Content c, String name, Path file, int length) {
         Tensor t = c.tensors().get(name);
         if (t == null) {
             throw new IllegalArgumentException(file + ": missing tensor \"" + name + "\"");
         }
+        if (t.data().length != length) {
+            throw new IllegalArgumentException(file + ": tensor \"" + name + "\" holds " + t.data().length
+                    + " values, the config's network has " + length + " parameters");
+        }
         return t.data();
+    }
+
+    private static String metadata(Map<String, String> meta, String key, Path file) {
+        String v = meta.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException(file + ": missing metadata \"" + key + "\" (not a tdi checkpoint?)");
+        }
+        return v;
+    }
+
+    /** A metadata integer in 0..max. */
+    private static long number(Map<String, String> meta, String key, Path file, long max) {
+        String v = metadata(meta, key, file);
+        try {
+            long n = Long.parseLong(v);
+            if (n >= 0 && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(file + ": metadata \"" + key + "\" is \"" + v + "\", accepted: an integer in"
+                + " 0.." + max);
     }
 
     /** The network being trained (live weights, not the EMA). */

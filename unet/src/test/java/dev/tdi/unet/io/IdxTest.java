@@ -31,6 +31,21 @@ class IdxTest {
     }
 
     @Test
+    void emptySetsAndOverflowingDimensionsNameTheFileAndSizes(@TempDir Path d) throws IOException {
+        Idx.write(d.resolve("train-images-idx3-ubyte"), new int[]{4, 0, 28}, new byte[0]);
+        Idx.write(d.resolve("train-labels-idx1-ubyte"), new int[]{4}, new byte[4]);
+        String m = assertThrows(IOException.class, () -> Dataset.load(d, true)).getMessage();
+        assertTrue(m.contains("train-images-idx3-ubyte: holds 4 images of 0x28 pixels") && m.contains("at least 1"), m);
+        Path f = d.resolve("huge");
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 12 + 16);
+        b.put(new byte[]{0, 0, 8, 3}).putInt(65536).putInt(65536).putInt(65536);
+        Files.write(f, b.array());
+        m = msg(f);
+        assertTrue(m.contains("huge") && m.contains("short read") && m.contains("[65536, 65536, 65536]")
+                && m.contains("holds 16"), m);
+    }
+
+    @Test
     void badMagicShortReadsAndTrailingBytes(@TempDir Path d) throws IOException {
         Path f = d.resolve("x");
         Files.write(f, new byte[]{1, 2, 8, 3, 0, 0});

@@ -108,6 +108,76 @@ class SafetensorsTest {
         assertTrue(m.contains("does not match config") && m.contains("unexpected tensor"), m);
     }
 
+    private static String entry(String name, String shape, long begin, long end) {
+        return "\"" + name + "\":{\"dtype\":\"F32\",\"shape\":" + shape + ",\"data_offsets\":[" + begin + "," + end + "]}";
+    }
+
+    @Test
+    void theFormatsLayoutRulesAreEnforcedNamingTensorAndRule() {
+        // two 2-float tensors a [0,8) and b [8,16) are fine; each variant breaks one rule
+        assertEquals(2, Safetensors.read(file("{" + entry("a", "[2]", 0, 8) + "," + entry("b", "[2]", 8, 16) + "}", 16),
+                "ok").tensors().size());
+        String m = fails(file("{" + entry("a", "[2]", 0, 8) + "," + entry("b", "[2]", 0, 8) + "}", 16));
+        assertTrue(m.contains("\"b\"") && m.contains("overlap tensor \"a\""), m);
+        m = fails(file("{" + entry("a", "[2]", 0, 8) + "," + entry("b", "[2]", 4, 12) + "}", 16));
+        assertTrue(m.contains("\"b\"") && m.contains("overlap"), m);
+        m = fails(file("{" + entry("a", "[2]", 0, 8) + "," + entry("b", "[2]", 12, 20) + "}", 20));
+        assertTrue(m.contains("\"b\"") && m.contains("gap of 4 bytes after tensor \"a\""), m);
+        m = fails(file("{" + entry("a", "[2]", 4, 12) + "}", 12));
+        assertTrue(m.contains("\"a\"") && m.contains("gap of 4 bytes after the header"), m);
+        m = fails(file("{" + entry("a", "[2]", 0, 8) + "}", 12));
+        assertTrue(m.contains("4 trailing bytes"), m);
+        m = fails(file("{" + entry("a", "[2]", 0, 8) + "," + entry("a", "[2]", 8, 16) + "}", 16));
+        assertTrue(m.contains("duplicate key \"a\""), m);
+        m = fails(file("{" + entry("a", "\"[2]\"", 0, 8) + "}", 8));
+        assertTrue(m.contains("\"a\"") && m.contains("shape is \"[2]\"") && m.contains("non-negative integers"), m);
+        m = fails(file("{" + entry("a", "[2.0]", 0, 8) + "}", 8));
+        assertTrue(m.contains("shape[0] is the number 2.0"), m);
+        m = fails(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8.5]}}", 8));
+        assertTrue(m.contains("data_offsets[1] is the number 8.5"), m);
+        m = fails(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8,9]}}", 8));
+        assertTrue(m.contains("data_offsets") && m.contains("2 non-negative integers"), m);
+        m = fails(file("{" + entry("a", "[-2]", 0, 8) + "}", 8));
+        assertTrue(m.contains("shape[0] is -2"), m);
+        m = fails(file("{" + entry("a", "[65536,65536,65536]", 0, 8) + "}", 8));
+        assertTrue(m.contains("\"a\"") && m.contains("more than one Java array"), m);
+        m = fails(file("{\"a\":{\"dtype\":\"Q7\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8));
+        assertTrue(m.contains("unknown dtype \"Q7\"") && m.contains("F32"), m);
+        m = fails(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8],\"extra\":1}}", 8));
+        assertTrue(m.contains("unknown key \"extra\""), m);
+        m = fails(file("{\"__metadata__\":{\"k\":1}}", 0));
+        assertTrue(m.contains("__metadata__ \"k\" is the number 1") && m.contains("a string"), m);
+        m = fails(file("{\"__metadata__\":[\"k\"]}", 0));
+        assertTrue(m.contains("__metadata__ is an array"), m);
+        m = fails(file("[1,2]", 0));
+        assertTrue(m.contains("bad header") && m.contains("an array"), m);
+        m = fails(file("{\"a\":1}", 0));
+        assertTrue(m.contains("\"a\"") && m.contains("bad header entry"), m);
+        byte[] latin = file("{\"\u00e9\":1}", 0);
+        latin[10] = (byte) 0xff;
+        assertTrue(fails(latin).contains("not UTF-8"));
+        // the spec allows the header to be padded with spaces, and an empty file of tensors
+        assertEquals(1, Safetensors.read(file("{" + entry("a", "[2]", 0, 8) + "}    ", 8), "ok").tensors().size());
+        assertEquals(0, Safetensors.read(file("{}", 0), "ok").tensors().size());
+    }
+
+    @Test
+    void nonFiniteWeightsAreRefusedWhereAModelIsLoadedNamingFileAndTensor(@TempDir Path dir) throws Exception {
+        UNet net = UNet.create(CFG, 1);
+        UNetModel.save(net, dir, null);
+        Map<String, Tensor> t = new LinkedHashMap<>(net.tensors());
+        float[] w = t.get("enc1_0.w0").data();
+        w[5] = Float.NaN;
+        w[7] = Float.POSITIVE_INFINITY;
+        t.put("enc1_0.w0", new Tensor(t.get("enc1_0.w0").shape(), w));
+        Safetensors.write(dir.resolve(UNetModel.WEIGHTS), t, null);
+        String m = assertThrows(SafetensorsException.class, () -> UNetModel.load(dir)).getMessage();
+        assertTrue(m.contains("model.safetensors") && m.contains("\"enc1_0.w0\"") && m.contains("[5] is NaN")
+                && m.contains("2 of"), m);
+        UNet kept = UNetModel.load(dir.resolve(UNetModel.CONFIG), dir.resolve(UNetModel.WEIGHTS), true);
+        assertTrue(Float.isNaN(kept.tensors().get("enc1_0.w0").data()[5]));
+    }
+
     @Test
     void missingFile(@TempDir Path dir) {
         String m = assertThrows(SafetensorsException.class, () -> Safetensors.read(dir.resolve("nope.safetensors")))
