@@ -130,7 +130,7 @@ class GoldenModelTest {
     @Test
     void theGoldenRunsExerciseNoiseWallsReluAndForceExponents() throws Exception {
         int[] e = new FpgaCompiler("fpga").compile(Programs.scaled()).exponents();
-        assertArrayEquals(new int[] {0, 9, 1}, e, "clamped: 0; 10^6 -> 2^19 -> E 9; 3000 -> 2^11 -> E 1");
+        assertArrayEquals(new int[] {0, 6, 1}, e, "clamped: 0; 10^5 -> 2^16 -> E 6; 3000 -> 2^11 -> E 1");
         Map<String, long[]> scaled = read("/golden/scaled.expected");
         assertNotEquals(0, scaled.get("state0")[6], "the scaled program's units moved");
         Map<String, long[]> v = vector("everything");
