@@ -227,6 +227,8 @@ def run(vec):
                 for (sm, so, gain) in src:
                     if gain == 0:
                         continue  # W^T 0 = 0
+                    if not moving[sm]:
+                        continue  # a held source's force is not computed
                     e = []
                     for i in range(mt[1]):
                         v = rnd(gain * rs[i], 16) if on[i] else 0
@@ -250,12 +252,14 @@ def run(vec):
                     for i, v in enumerate(y):
                         F[ma[0] + i] -= shifted(v, ma[8])
                 else:
-                    y = ops[o].apply(x[mb[0]:mb[0] + mb[1]], False, counters)
-                    for i, v in enumerate(y):
-                        F[ma[0] + i] += shifted(v, ma[8])
-                    y = ops[o].apply(x[ma[0]:ma[0] + ma[1]], True, counters)
-                    for i, v in enumerate(y):
-                        F[mb[0] + i] += shifted(v, mb[8])
+                    if moving[a_]:
+                        y = ops[o].apply(x[mb[0]:mb[0] + mb[1]], False, counters)
+                        for i, v in enumerate(y):
+                            F[ma[0] + i] += shifted(v, ma[8])
+                    if moving[b_]:
+                        y = ops[o].apply(x[ma[0]:ma[0] + ma[1]], True, counters)
+                        for i, v in enumerate(y):
+                            F[mb[0] + i] += shifted(v, mb[8])
             for (mi, bb) in biases:
                 if not moving[mi]:
                     continue

@@ -314,6 +314,9 @@ public final class Datapath {
                     if (g == 0) {
                         continue; // e = 0, W^T e = 0: a clamped source (or a gain flushed to zero)
                     }
+                    if (moves != null && !moves[res.srcModule()[s]]) {
+                        continue; // a held source: its force would be discarded
+                    }
                     for (int i = 0; i < e.length; i++) {
                         if (on[i]) {
                             long v = Fx.rnd(g * rr[i], 16);
@@ -340,8 +343,15 @@ public final class Datapath {
                 if (c.self()) {
                     satInternal += viaShift(op, false, x, ma.offset(), f, ma.offset(), ma.size(), ma.exponent(), -1);
                 } else {
-                    satInternal += viaShift(op, false, x, mb.offset(), f, ma.offset(), ma.size(), ma.exponent(), 1);
-                    satInternal += viaShift(op, true, x, ma.offset(), f, mb.offset(), mb.size(), mb.exponent(), 1);
+                    // In a scheduled phase only the sides whose module moves are computed.
+                    if (moves == null || moves[c.a()]) {
+                        satInternal += viaShift(op, false, x, mb.offset(), f, ma.offset(), ma.size(), ma.exponent(),
+                                1);
+                    }
+                    if (moves == null || moves[c.b()]) {
+                        satInternal += viaShift(op, true, x, ma.offset(), f, mb.offset(), mb.size(), mb.exponent(),
+                                1);
+                    }
                 }
             }
             for (int bi = 0; bi < p.biases.length; bi++) {

@@ -27,6 +27,7 @@ public final class ScheduleTable {
     final boolean[][] residualOn;
     final boolean[][] couplingOn;
     final boolean[][] biasOn;
+    private final LoadedProgram program;
 
     /** Thrown for a table the device refuses (ERR_BAD_PARAM with ERROR_INFO = SCHED_ADDR). */
     public static final class BadScheduleException extends Exception {
@@ -37,6 +38,7 @@ public final class ScheduleTable {
 
     private ScheduleTable(long[] steps, long[] window, int[] release, LoadedProgram p) {
         int phases = steps.length;
+        this.program = p;
         this.steps = steps;
         this.window = window;
         this.release = release;
@@ -76,6 +78,60 @@ public final class ScheduleTable {
     /** Phases. */
     public int phases() {
         return steps.length;
+    }
+
+    /** Steps of phase q. */
+    public long steps(int q) {
+        return steps[q];
+    }
+
+    /**
+     * Multiply-accumulates of one step of one chain in phase q: W x of every computed residual source, W^T e
+     * toward the sources that move, the moving sides of computed couplings, plus one per moving unit (the
+     * on-site term), as {@link LoadedProgram#macsPerStep()} counts them for an unscheduled step.
+     */
+    public long macsPerStep(int q) {
+        LoadedProgram p = program;
+        long macs = movingUnits(q);
+        for (int r = 0; r < p.residuals.length; r++) {
+            if (!residualOn[q][r]) {
+                continue;
+            }
+            LoadedProgram.Res res = p.residuals[r];
+            for (int s = 0; s < res.srcOp().length; s++) {
+                long m = p.ops[res.srcOp()[s]].macs();
+                macs += m + (res.srcGain()[s] != 0 && moves[q][res.srcModule()[s]] ? m : 0);
+            }
+        }
+        for (int c = 0; c < p.couplings.length; c++) {
+            if (!couplingOn[q][c]) {
+                continue;
+            }
+            LoadedProgram.Cpl cp = p.couplings[c];
+            long m = p.ops[cp.op()].macs();
+            macs += cp.self() ? m : (moves[q][cp.a()] ? m : 0) + (moves[q][cp.b()] ? m : 0);
+        }
+        return macs;
+    }
+
+    /** Units that move in phase q. */
+    public long movingUnits(int q) {
+        long n = 0;
+        for (int m = 0; m < program.modules.length; m++) {
+            if (moves[q][m]) {
+                n += program.modules[m].size();
+            }
+        }
+        return n;
+    }
+
+    /** Entries the sequencer walks to decode one phase's enable bits: modules, residual sources, couplings, biases. */
+    public long decodeEntries() {
+        long n = program.modules.length + program.couplings.length + program.biases.length;
+        for (LoadedProgram.Res r : program.residuals) {
+            n += 1 + r.srcOp().length;
+        }
+        return n;
     }
 
     /** Steps of the whole schedule. */
