@@ -348,10 +348,14 @@ public final class FpgaSubstrate extends AbstractSubstrate {
         double[][] x = readStates(stateAddr, chains);
         int[] release = schedule.releasePhase(p);
         List<Factor> factors = p.factors();
+        int[] activation = new int[factors.size()];
+        for (int f = 0; f < activation.length; f++) {
+            activation[f] = Schedule.activationPhase(factors.get(f), p, release);
+        }
         for (int q = 0; q < steps.length; q++) {
             boolean[] active = new boolean[factors.size()];
             for (int f = 0; f < active.length; f++) {
-                active[f] = Schedule.activationPhase(factors.get(f), p, release) <= q;
+                active[f] = activation[f] <= q;
             }
             meter.phaseStarts(q, x);
             st.traceActive = active;
