@@ -72,6 +72,14 @@ public final class FpgaProvider implements SubstrateProvider {
             default -> new InProcessTransport(FpgaDevice.inMemory((long) s.emulatorMemoryMb() << 20,
                     s.emulatorThreads()), true);
         };
+        return session(t, s);
+    }
+
+    /**
+     * A session on the device behind {@code t}: the design's capabilities narrowed to what the device reports
+     * (units, chains, optional features). Closes {@code t} when the device is refused.
+     */
+    static FpgaSubstrate session(Transport t, FpgaSettings s) {
         try {
             FpgaDriver driver = new FpgaDriver(t, Math.max(s.ioTimeoutMs(), 1000));
             Capabilities d = designCapabilities();

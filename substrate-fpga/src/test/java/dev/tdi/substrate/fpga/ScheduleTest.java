@@ -9,6 +9,11 @@ import dev.tdi.substrate.Schedule;
 import dev.tdi.substrate.Substrate;
 import dev.tdi.substrate.SubstrateConfig;
 import dev.tdi.substrate.SubstrateRegistry;
+import dev.tdi.substrate.UnsupportedProgramException;
+import dev.tdi.substrate.fpga.device.FpgaDevice;
+import dev.tdi.substrate.fpga.device.Registers;
+import dev.tdi.substrate.fpga.transport.InProcessTransport;
+import dev.tdi.substrate.fpga.transport.Transport;
 import dev.tdi.substrate.program.Activation;
 import dev.tdi.substrate.program.DenseOperator;
 import dev.tdi.substrate.program.Factor;
@@ -323,5 +328,32 @@ class ScheduleTest {
         InvalidProgramException window = assertThrows(InvalidProgramException.class,
                 () -> new Schedule.Phase(Set.of("h1"), 5, 6));
         assertTrue(window.getMessage().contains("1 <= window <= steps (5), found 6"), window.getMessage());
+    }
+
+    @Test
+    void aVersion1_0DeviceWithoutTheScheduleFeatureRefusesAScheduledRunClearly() {
+        // The same emulator seen as a 1.0 device: VERSION reads 1.0, so the driver does not read CAP_FEATURES.
+        Transport device = new InProcessTransport(FpgaDevice.inMemory(4L << 20, 1), true);
+        Transport old = new Transport() {
+            @Override public int read32(long offset) {
+                return offset == Registers.VERSION ? 1 << 16 : device.read32(offset);
+            }
+            @Override public void write32(long offset, int value) { device.write32(offset, value); }
+            @Override public void read(long offset, byte[] dst, int off, int len) { device.read(offset, dst, off, len); }
+            @Override public void write(long offset, byte[] src, int off, int len) { device.write(offset, src, off, len); }
+            @Override public String describe() { return "a 1.0 view of " + device.describe(); }
+            @Override public dev.tdi.substrate.fpga.transport.TransportStats stats() { return device.stats(); }
+            @Override public void close() { device.close(); }
+        };
+        Program p = feedForward();
+        try (FpgaSubstrate s = FpgaProvider.session(old, FpgaSettings.from("fpga", SubstrateConfig.defaults()))) {
+            assertFalse(s.capabilities().supports(Feature.SCHEDULES));
+            s.program(p);
+            UnsupportedProgramException e = assertThrows(UnsupportedProgramException.class,
+                    () -> s.run(RunSpec.builder().schedule(Schedule.byDepth(p, 5, 1)).build()));
+            assertTrue(e.getMessage().contains("the run asks for a relaxation schedule; this backend does not declare"
+                    + " SCHEDULES (run without a schedule)"), e.getMessage());
+            assertEquals(20, s.run(RunSpec.builder().steps(10, 10).build()).steps(), "unscheduled runs still work");
+        }
     }
 }
