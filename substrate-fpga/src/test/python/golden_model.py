@@ -145,6 +145,29 @@ def run(vec):
     flags, steps, base, bound = vec["flags"][0], vec["steps"][0], vec["stepBase"][0], vec["divBound"][0]
     chains = len(keys)
     out_states, out_acc, counters_all = [], [], [0, 0]
+    # Schedules (RUN_FLAGS bit 3): table P, M, per phase (steps, window) as lo/hi word pairs, per module its
+    # release phase (-1 clamped). A factor is active in phase q when all its modules are released by q, and is
+    # computed only when it also touches a module that moves (is released) in q.
+    sched = None
+    if flags & 8:
+        t = vec["schedule"]
+        nph = t[0]
+        def u64(lo, hi):
+            return (lo & 0xFFFFFFFF) | ((hi & 0xFFFFFFFF) << 32)
+        ph_steps = [u64(t[2 + 4 * q], t[3 + 4 * q]) for q in range(nph)]
+        ph_window = [u64(t[4 + 4 * q], t[5 + 4 * q]) for q in range(nph)]
+        release = t[2 + 4 * nph: 2 + 4 * nph + t[1]]
+        ends = []
+        total = 0
+        for n in ph_steps:
+            total += n
+            ends.append(total)
+        sched = (ph_window, release, ends)
+    def phase_of(step):
+        return next(q for q, e in enumerate(sched[2]) if step < e)
+    def computed(mods_touched, q):
+        rel = sched[1]
+        return max(rel[m] for m in mods_touched) <= q and any(rel[m] == q for m in mods_touched)
 
     def walls(m, v):
         off, size, fl, lo, hi = m[0:5]
@@ -171,8 +194,12 @@ def run(vec):
                     x[i] = walls(m, x[i])
         for s in range(steps):
             step = base + s
+            q = phase_of(step) if sched else None
+            moving = [sched is None or sched[1][mi] == q for mi in range(nmod)]
             F = [0] * units
             for (t, act, w, bb, src) in res:
+                if sched and not computed([t] + [sm for (sm, so, gain) in src], q):
+                    continue
                 mt = mods[t]
                 a = [bias[bb + i] << 16 for i in range(mt[1])]
                 for (sm, so, gain) in src:
@@ -200,6 +227,8 @@ def run(vec):
                 for (sm, so, gain) in src:
                     if gain == 0:
                         continue  # W^T 0 = 0
+                    if not moving[sm]:
+                        continue  # a held source's force is not computed
                     e = []
                     for i in range(mt[1]):
                         v = rnd(gain * rs[i], 16) if on[i] else 0
@@ -215,29 +244,37 @@ def run(vec):
                 return v if e == 0 else rnd(v, e)
 
             for (a_, b_, o, selfc) in cpl:
+                if sched and not computed([a_, b_], q):
+                    continue
                 ma, mb = mods[a_], mods[b_]
                 if selfc:
                     y = ops[o].apply(x[ma[0]:ma[0] + ma[1]], False, counters)
                     for i, v in enumerate(y):
                         F[ma[0] + i] -= shifted(v, ma[8])
                 else:
-                    y = ops[o].apply(x[mb[0]:mb[0] + mb[1]], False, counters)
-                    for i, v in enumerate(y):
-                        F[ma[0] + i] += shifted(v, ma[8])
-                    y = ops[o].apply(x[ma[0]:ma[0] + ma[1]], True, counters)
-                    for i, v in enumerate(y):
-                        F[mb[0] + i] += shifted(v, mb[8])
+                    if moving[a_]:
+                        y = ops[o].apply(x[mb[0]:mb[0] + mb[1]], False, counters)
+                        for i, v in enumerate(y):
+                            F[ma[0] + i] += shifted(v, ma[8])
+                    if moving[b_]:
+                        y = ops[o].apply(x[ma[0]:ma[0] + ma[1]], True, counters)
+                        for i, v in enumerate(y):
+                            F[mb[0] + i] += shifted(v, mb[8])
             for (mi, bb) in biases:
+                if not moving[mi]:
+                    continue
                 m = mods[mi]
                 for i in range(m[1]):
                     F[m[0] + i] += bias[bb + i] << 16
-            for m in mods:
+            for mi, m in enumerate(mods):
+                if not moving[mi]:
+                    continue
                 k, kmu = m[6], m[7]
                 for i in range(m[0], m[0] + m[1]):
                     F[i] -= k * x[i] - (kmu << 16)
             diverged = False
             for mi, m in enumerate(mods):
-                if m[2] & 1:
+                if m[2] & 1 or not moving[mi]:
                     continue
                 dt, sigma = params[2 * mi] & 0xFFFFFFFF, params[2 * mi + 1] & 0xFFFFFFFF
                 for i in range(m[0], m[0] + m[1]):
@@ -254,7 +291,18 @@ def run(vec):
                         diverged = True
             if diverged:
                 raise SystemExit("golden vector must not diverge")
-            if flags & 2:
+            if sched:
+                # The phase's modules add into ACC over its last `window` steps; at its last step they take the
+                # round-half-up window mean and are held from then on.
+                win, end = sched[0][q], sched[2][q]
+                if step >= end - win:
+                    for mi, m in enumerate(mods):
+                        if moving[mi]:
+                            for i in range(m[0], m[0] + m[1]):
+                                acc[i] += x[i]
+                                if step == end - 1:
+                                    x[i] = (2 * acc[i] + win) // (2 * win)
+            elif flags & 2:
                 acc = [acc[i] + x[i] for i in range(units)]
         out_states.append(x)
         out_acc.append(acc)

@@ -18,6 +18,7 @@ public final class FpgaDriver implements AutoCloseable {
     private final long barSize;
     private final int maxUnits;
     private final int maxChains;
+    private final int features;
 
     /** What a finished command left in the status registers. */
     public record Completion(int status, int errorCode, int errorInfo, long stepsDone, int satState,
@@ -46,12 +47,16 @@ public final class FpgaDriver implements AutoCloseable {
         this.barSize = MEM_BASE + mem;
         this.maxUnits = t.read32(CAP_MAX_UNITS);
         this.maxChains = t.read32(CAP_MAX_CHAINS);
+        // CAP_FEATURES arrived in 1.1; a 1.0 device has no optional features.
+        this.features = (version & 0xFFFF) >= 1 ? t.read32(CAP_FEATURES) : 0;
     }
 
     public Transport transport() { return t; }
     public long barSize() { return barSize; }
     public int maxUnits() { return maxUnits; }
     public int maxChains() { return maxChains; }
+    /** The CAP_FEATURES bits ({@code FEAT_*}). */
+    public int features() { return features; }
 
     public int read(int reg) {
         return t.read32(reg);

@@ -3,7 +3,7 @@ package dev.tdi.substrate.fpga;
 import dev.tdi.substrate.Capabilities;
 import dev.tdi.substrate.NoiseModel;
 import dev.tdi.substrate.NumberFormat;
-import dev.tdi.substrate.Range;
+import dev.tdi.substrate.Feature;
 import dev.tdi.substrate.Substrate;
 import dev.tdi.substrate.SubstrateConfig;
 import dev.tdi.substrate.SubstrateProvider;
@@ -27,14 +27,16 @@ import java.util.EnumSet;
 public final class FpgaProvider implements SubstrateProvider {
     public static final String NAME = "fpga";
 
-    /** The reference design's capabilities; a device reporting smaller limits narrows them when opened. */
+    /**
+     * The reference design's capabilities: ranges from {@link DeviceRanges}, relaxation schedules
+     * ({@link Feature#SCHEDULES}); a device reporting smaller limits or fewer features narrows them when opened.
+     */
     public static Capabilities designCapabilities() {
         return Capabilities.builder().factorKinds(EnumSet.allOf(FactorKind.class))
                 .operatorKinds(EnumSet.allOf(OperatorKind.class)).maxUnits(FpgaDevice.MAX_UNITS)
                 .maxCouplings(1L << 40).maxChains(FpgaDevice.MAX_CHAINS).numberFormat(NumberFormat.fixed(32, Fx.FRAC))
-                // The device scales each module by a power of two (FpgaCompiler), so the spread it holds is decided
-                // there, per module; no program-wide bound is declared yet.
-                .couplingRange(Range.UNBOUNDED)
+                .couplingRange(DeviceRanges.COUPLING).stiffnessRange(DeviceRanges.STIFFNESS)
+                .feature(Feature.SCHEDULES)
                 .maxBiasMagnitude(Fx.real(Fx.STATE_MAX))
                 .noise(new NoiseModel(NoiseModel.Kind.ON_CHIP_PSEUDO_RANDOM,
                         "counter-based SplitMix64 hash of (chain key, step, unit) per lane; Irwin-Hall sum of four"
@@ -70,11 +72,24 @@ public final class FpgaProvider implements SubstrateProvider {
             default -> new InProcessTransport(FpgaDevice.inMemory((long) s.emulatorMemoryMb() << 20,
                     s.emulatorThreads()), true);
         };
+        return session(t, s);
+    }
+
+    /**
+     * A session on the device behind {@code t}: the design's capabilities narrowed to what the device reports
+     * (units, chains, optional features). Closes {@code t} when the device is refused.
+     */
+    static FpgaSubstrate session(Transport t, FpgaSettings s) {
         try {
             FpgaDriver driver = new FpgaDriver(t, Math.max(s.ioTimeoutMs(), 1000));
             Capabilities d = designCapabilities();
+            EnumSet<Feature> features = EnumSet.noneOf(Feature.class);
+            features.addAll(d.features());
+            if ((driver.features() & Registers.FEAT_SCHEDULES) == 0) {
+                features.remove(Feature.SCHEDULES); // a 1.0 device: no SCHED table
+            }
             Capabilities caps = d.toBuilder().maxUnits(Math.min(d.maxUnits(), driver.maxUnits()))
-                    .maxChains(Math.min(d.maxChains(), driver.maxChains())).build();
+                    .maxChains(Math.min(d.maxChains(), driver.maxChains())).features(features).build();
             return new FpgaSubstrate(NAME, caps, driver, s);
         } catch (RuntimeException e) {
             t.close();

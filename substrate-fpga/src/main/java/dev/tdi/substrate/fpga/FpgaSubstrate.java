@@ -8,15 +8,18 @@ import dev.tdi.substrate.ChainSeeds;
 import dev.tdi.substrate.DivergenceException;
 import dev.tdi.substrate.RunResult;
 import dev.tdi.substrate.RunSpec;
+import dev.tdi.substrate.Schedule;
 import dev.tdi.substrate.Trace;
 import dev.tdi.substrate.UnsupportedProgramException;
 import dev.tdi.substrate.fpga.compiler.CompiledProgram;
 import dev.tdi.substrate.fpga.compiler.FpgaCompiler;
 import dev.tdi.substrate.fpga.device.Fx;
 import dev.tdi.substrate.fpga.device.ImageFormat;
+import dev.tdi.substrate.fpga.device.ScheduleTable;
 import dev.tdi.substrate.fpga.transport.Transport;
 import dev.tdi.substrate.fpga.transport.TransportStats;
 import dev.tdi.substrate.program.BiasField;
+import dev.tdi.substrate.program.Factor;
 import dev.tdi.substrate.program.ModuleSpec;
 import dev.tdi.substrate.program.Program;
 import java.util.ArrayList;
@@ -46,6 +49,7 @@ public final class FpgaSubstrate extends AbstractSubstrate {
     private long clampAddr;
     private long paramAddr;
     private long seedAddr;
+    private long schedAddr;
     private long runBase;
     private RunReport lastRun;
 
@@ -94,7 +98,8 @@ public final class FpgaSubstrate extends AbstractSubstrate {
         long cAddr = align(bAddr + 4L * c.initialBias().length);
         long prAddr = align(cAddr + 4L * c.initialClamp().length);
         long sAddr = align(prAddr + 8L * program.modules().size());
-        long base = align(sAddr + 8L * driver.maxChains());
+        long schAddr = align(sAddr + 8L * driver.maxChains());
+        long base = align(schAddr + 4L * ScheduleTable.maxWords(program.modules().size()));
         long oneChain = 12L * program.units() + 64;
         if (base + oneChain > driver.barSize() || base > 0xFFFF_FFFFL) {
             throw new UnsupportedProgramException(backend(), List.of(String.format("the program needs %d bytes of"
@@ -110,6 +115,7 @@ public final class FpgaSubstrate extends AbstractSubstrate {
         this.clampAddr = cAddr;
         this.paramAddr = prAddr;
         this.seedAddr = sAddr;
+        this.schedAddr = schAddr;
         this.runBase = base;
         load(c.initialBias(), c.initialClamp());
     }
@@ -243,6 +249,15 @@ public final class FpgaSubstrate extends AbstractSubstrate {
                 init[i] = Fx.q16(x0[i]);
             }
         }
+        spec.schedule().ifPresent(schedule -> {
+            for (int q = 0; q < schedule.phases().size(); q++) {
+                long window = schedule.phases().get(q).window();
+                if (window > ScheduleTable.MAX_WINDOW) {
+                    problems.add("schedule phase " + q + ": window " + window + " exceeds the device's hold"
+                            + " divider (at most " + ScheduleTable.MAX_WINDOW + " steps)");
+                }
+            }
+        });
         if (!problems.isEmpty()) {
             throw new UnsupportedProgramException(backend(), problems);
         }
@@ -267,7 +282,11 @@ public final class FpgaSubstrate extends AbstractSubstrate {
 
         Stepper st = new Stepper(spec, chains, units, stateAddr);
         boolean converged;
-        if (!spec.untilConverged()) {
+        List<RunResult.PhaseEnergy> phaseEnergies = List.of();
+        if (spec.scheduled()) {
+            phaseEnergies = runSchedule(st, spec.schedule().get(), stateAddr, chains);
+            converged = true;
+        } else if (!spec.untilConverged()) {
             st.advance(spec.burnIn(), 0);
             st.advance(spec.window(), RF_ACC_ENABLE);
             converged = true;
@@ -290,21 +309,74 @@ public final class FpgaSubstrate extends AbstractSubstrate {
             }
         }
         int[] fin = driver.readWords(stateAddr, units * chains);
-        long[] acc = driver.readLongs(accAddr, units * chains);
+        long[] acc = spec.scheduled() ? null : driver.readLongs(accAddr, units * chains);
         float[][] finals = new float[chains][units];
         float[][] means = new float[chains][units];
         double scale = 1.0 / (Fx.ONE * spec.window());
         for (int c = 0; c < chains; c++) {
             for (int i = 0; i < units; i++) {
                 finals[c][i] = (float) Fx.real(fin[c * units + i]);
-                means[c][i] = (float) (acc[c * units + i] * scale);
+                // A scheduled run's read-out is each module's held value (its last phase's window mean).
+                means[c][i] = spec.scheduled() ? finals[c][i] : (float) (acc[c * units + i] * scale);
             }
         }
         long wall = System.nanoTime() - t0;
         long[] after = driver.transport().stats().snapshot();
         lastRun = new RunReport(after[0] - before[0], after[1] - before[1], after[2] - before[2],
                 after[3] - before[3], st.commands, st.taken, wall);
-        return new RunResult(p, finals, means, st.taken, converged, wall, st.trace());
+        return new RunResult(p, finals, means, st.taken, converged, wall, st.trace(), phaseEnergies);
+    }
+
+    /**
+     * Runs a schedule: writes its SCHED table, applies the initial-state rules with a zero-step START, then one
+     * START per phase (split further at trace points); the device releases, averages and holds the modules. After
+     * each phase the host reads STATE back and meters the phase's energy ({@link PhaseEnergyMeter}).
+     */
+    private List<RunResult.PhaseEnergy> runSchedule(Stepper st, Schedule schedule, long stateAddr, int chains) {
+        Program p = loaded;
+        List<Schedule.Phase> phases = schedule.phases();
+        long[] steps = new long[phases.size()];
+        long[] window = new long[phases.size()];
+        for (int q = 0; q < steps.length; q++) {
+            steps[q] = phases.get(q).steps();
+            window[q] = phases.get(q).window();
+        }
+        driver.writeWords(schedAddr, ScheduleTable.encode(steps, window, schedule.releasePhase(p)));
+        driver.write(SCHED_ADDR, (int) schedAddr);
+        PhaseEnergyMeter meter = new PhaseEnergyMeter(evaluator, p, schedule, this::bias);
+        st.prepare();
+        double[][] x = readStates(stateAddr, chains);
+        int[] release = schedule.releasePhase(p);
+        List<Factor> factors = p.factors();
+        int[] activation = new int[factors.size()];
+        for (int f = 0; f < activation.length; f++) {
+            activation[f] = Schedule.activationPhase(factors.get(f), p, release);
+        }
+        for (int q = 0; q < steps.length; q++) {
+            boolean[] active = new boolean[factors.size()];
+            for (int f = 0; f < active.length; f++) {
+                active[f] = activation[f] <= q;
+            }
+            meter.phaseStarts(q, x);
+            st.traceActive = active;
+            st.advance(steps[q], RF_SCHEDULE);
+            x = readStates(stateAddr, chains);
+            meter.phaseEnds(q, x);
+        }
+        return meter.energies();
+    }
+
+    /** STATE of every chain, dequantised. */
+    private double[][] readStates(long stateAddr, int chains) {
+        int units = loaded.units();
+        int[] raw = driver.readWords(stateAddr, units * chains);
+        double[][] x = new double[chains][units];
+        for (int c = 0; c < chains; c++) {
+            for (int i = 0; i < units; i++) {
+                x[c][i] = Fx.real(raw[c * units + i]);
+            }
+        }
+        return x;
     }
 
     private static boolean settled(long[] acc, long[] prev, double tolSum) {
@@ -325,6 +397,8 @@ public final class FpgaSubstrate extends AbstractSubstrate {
         long taken;
         boolean first = true;
         int commands;
+        /** The factors a trace record counts (the current phase's active ones; null: all). */
+        boolean[] traceActive;
         final List<Long> traceSteps = new ArrayList<>();
         final List<Double> traceEnergy = new ArrayList<>();
         final Map<String, List<Double>> traceNorms = new LinkedHashMap<>();
@@ -339,7 +413,16 @@ public final class FpgaSubstrate extends AbstractSubstrate {
             }
         }
 
-        /** Runs n steps; {@code accFlags} RF_ACC_ENABLE starts a fresh averaging window. */
+        /** A zero-step START: the device loads STATE, reflects it into its walls and applies the clamps. */
+        void prepare() {
+            start(0, RF_INIT_WALLS);
+            first = false;
+        }
+
+        /**
+         * Runs n steps; {@code accFlags} RF_ACC_ENABLE starts a fresh averaging window, RF_SCHEDULE runs the next n
+         * steps of the schedule (ACC cleared at their start).
+         */
         void advance(long n, int accFlags) {
             boolean clear = accFlags != 0;
             long every = spec.traceEvery();
@@ -421,7 +504,7 @@ public final class FpgaSubstrate extends AbstractSubstrate {
                 for (int i = 0; i < units; i++) {
                     x[i] = Fx.real(raw[c * units + i]);
                 }
-                energy += evaluator.energy(x, FpgaSubstrate.this::bias);
+                energy += evaluator.energy(x, FpgaSubstrate.this::bias, traceActive);
                 evaluator.residualNorms(x, FpgaSubstrate.this::bias).forEach((k, v) -> norms.merge(k, v, Double::sum));
             }
             traceSteps.add(taken);

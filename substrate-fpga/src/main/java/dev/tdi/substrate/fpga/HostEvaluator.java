@@ -23,45 +23,64 @@ final class HostEvaluator {
 
     /** U(x) with the bias fields given by {@code bias}. */
     double energy(double[] x, Function<String, float[]> bias) {
+        return energy(x, bias, null);
+    }
+
+    /**
+     * The energy of the factors with {@code active[i]} set (the program's factor i; {@code null}: all): what the
+     * device feels in one phase of a schedule.
+     */
+    double energy(double[] x, Function<String, float[]> bias, boolean[] active) {
         double u = 0;
-        for (Factor f : program.factors()) {
-            switch (f) {
-                case Factor.OnSite o -> {
-                    ModuleSpec m = program.module(o.module());
-                    switch (o.potential()) {
-                        case Potential.Quadratic q -> u += quad(x, m, q.stiffness(), q.center());
-                        case Potential.Rectified r -> u += quad(x, m, r.stiffness(), r.center());
-                        case Potential.Box b -> { }
-                    }
-                }
-                case Factor.Coupling c -> {
-                    ModuleSpec a = program.module(c.a());
-                    ModuleSpec b = program.module(c.b());
-                    double[] y = new double[a.size()];
-                    c.w().apply(x, b.offset(), y, 0);
-                    double dot = 0;
-                    for (int i = 0; i < y.length; i++) {
-                        dot += x[a.offset() + i] * y[i];
-                    }
-                    u += c.isSelf() ? 0.5 * dot : -dot;
-                }
-                case Factor.Bias b -> {
-                    ModuleSpec m = program.module(b.module());
-                    float[] h = bias.apply(b.field());
-                    for (int i = 0; i < h.length; i++) {
-                        u -= h[i] * x[m.offset() + i];
-                    }
-                }
-                case Factor.Residual r -> {
-                    double[] res = residual(x, r, bias.apply(r.field()));
-                    double s = 0;
-                    for (double v : res) {
-                        s += v * v;
-                    }
-                    u += 0.5 * r.weight() * s;
-                }
-                case Factor.Clamp c -> { }
+        List<Factor> factors = program.factors();
+        for (int i = 0; i < factors.size(); i++) {
+            if (active == null || active[i]) {
+                u += factorEnergy(i, x, bias);
             }
+        }
+        return u;
+    }
+
+    /** The energy of the program's factor {@code index} at x. */
+    double factorEnergy(int index, double[] x, Function<String, float[]> bias) {
+        double u = 0;
+        Factor f = program.factors().get(index);
+        switch (f) {
+            case Factor.OnSite o -> {
+                ModuleSpec m = program.module(o.module());
+                switch (o.potential()) {
+                    case Potential.Quadratic q -> u += quad(x, m, q.stiffness(), q.center());
+                    case Potential.Rectified r -> u += quad(x, m, r.stiffness(), r.center());
+                    case Potential.Box b -> { }
+                }
+            }
+            case Factor.Coupling c -> {
+                ModuleSpec a = program.module(c.a());
+                ModuleSpec b = program.module(c.b());
+                double[] y = new double[a.size()];
+                c.w().apply(x, b.offset(), y, 0);
+                double dot = 0;
+                for (int i = 0; i < y.length; i++) {
+                    dot += x[a.offset() + i] * y[i];
+                }
+                u += c.isSelf() ? 0.5 * dot : -dot;
+            }
+            case Factor.Bias b -> {
+                ModuleSpec m = program.module(b.module());
+                float[] h = bias.apply(b.field());
+                for (int i = 0; i < h.length; i++) {
+                    u -= h[i] * x[m.offset() + i];
+                }
+            }
+            case Factor.Residual r -> {
+                double[] res = residual(x, r, bias.apply(r.field()));
+                double s = 0;
+                for (double v : res) {
+                    s += v * v;
+                }
+                u += 0.5 * r.weight() * s;
+            }
+            case Factor.Clamp c -> { }
         }
         return u;
     }

@@ -111,7 +111,7 @@ class AgreementTest {
 
     @Test
     void aProgramWithWeightsBeyondTheFixedPointRangeRunsThroughForceExponents() {
-        // w = 10^6 is beyond Q15.16 (32767.99998): without force exponents the device could not hold it. The
+        // w = 10^5 is beyond Q15.16 (32767.99998): without force exponents the device could not hold it. The
         // compiler gives the free modules exponents (9, 1) and the relaxed state agrees with the floating-point
         // backend.
         Program p = Programs.scaled();

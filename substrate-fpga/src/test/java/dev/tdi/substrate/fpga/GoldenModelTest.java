@@ -3,12 +3,14 @@ package dev.tdi.substrate.fpga;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.tdi.substrate.ChainSeeds;
+import dev.tdi.substrate.Schedule;
 import dev.tdi.substrate.fpga.compiler.CompiledProgram;
 import dev.tdi.substrate.fpga.compiler.FpgaCompiler;
 import dev.tdi.substrate.fpga.device.Datapath;
 import dev.tdi.substrate.fpga.device.Fx;
 import dev.tdi.substrate.fpga.device.LoadedProgram;
 import dev.tdi.substrate.fpga.device.Registers;
+import dev.tdi.substrate.fpga.device.ScheduleTable;
 import dev.tdi.substrate.program.Program;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,16 +30,18 @@ import org.junit.jupiter.api.Test;
  * operator kind and the run inputs; golden/everything.expected holds what the golden model computed. The emulator
  * must reproduce it bit for bit, on one lane and on several.
  * <p>
- * A second vector, golden/scaled.vec, has weights far beyond 2^11, so its modules carry force exponents.
+ * A second vector, golden/scaled.vec, has weights far beyond 2^11, so its modules carry force exponents. A third,
+ * golden/scheduled.vec, runs the first program under a depth schedule (RUN_FLAGS.SCHEDULE): steps 7..31 of three
+ * 13-step phases with 5-step windows, so the START crosses two phase ends (average and hold) mid-run.
  * To regenerate after a deliberate format change: run with {@code -Dgolden.write=src/test/resources/golden} and
  * then {@code python3 src/test/python/golden_model.py NAME.vec NAME.expected} in that folder for each NAME.
  */
 class GoldenModelTest {
 
-    static final String[] VECTORS = {"everything", "scaled"};
+    static final String[] VECTORS = {"everything", "scaled", "scheduled"};
 
     static Map<String, long[]> vector(String name) {
-        Program program = name.equals("everything") ? Programs.everything() : Programs.scaled();
+        Program program = name.equals("scaled") ? Programs.scaled() : Programs.everything();
         CompiledProgram c = new FpgaCompiler("fpga").compile(program);
         Map<String, long[]> v = new LinkedHashMap<>();
         v.put("image", longs(c.image()));
@@ -46,7 +50,7 @@ class GoldenModelTest {
         int modules = program.modules().size();
         long[] params = new long[2 * modules];
         for (int m = 0; m < modules; m++) {
-            double dt = name.equals("everything") ? 0.02 + 0.01 * m : Programs.SCALED_DT[m];
+            double dt = name.equals("scaled") ? Programs.SCALED_DT[m] : 0.02 + 0.01 * m;
             params[2 * m] = (int) Fx.dtRaw(dt * Math.scalb(1.0, c.exponents()[m]));
             params[2 * m + 1] = (int) Fx.sigmaRaw(Math.sqrt(2 * 0.3 * dt));
         }
@@ -64,7 +68,15 @@ class GoldenModelTest {
             v.put("state" + ch, x);
         }
         v.put("keys", keys);
-        v.put("flags", new long[] {Registers.RF_INIT_WALLS | Registers.RF_ACC_ENABLE});
+        if (name.equals("scheduled")) {
+            Schedule s = Schedule.byDepth(program, 13, 5);
+            long[] steps = s.phases().stream().mapToLong(Schedule.Phase::steps).toArray();
+            long[] window = s.phases().stream().mapToLong(Schedule.Phase::window).toArray();
+            v.put("schedule", longs(ScheduleTable.encode(steps, window, s.releasePhase(program))));
+            v.put("flags", new long[] {Registers.RF_INIT_WALLS | Registers.RF_SCHEDULE | Registers.RF_ACC_CLEAR});
+        } else {
+            v.put("flags", new long[] {Registers.RF_INIT_WALLS | Registers.RF_ACC_ENABLE});
+        }
         v.put("steps", new long[] {25});
         v.put("stepBase", new long[] {7});
         v.put("divBound", new long[] {Integer.MAX_VALUE});
@@ -97,6 +109,8 @@ class GoldenModelTest {
             try {
                 int chains = v.get("keys").length;
                 LoadedProgram p = LoadedProgram.parse(ints(v.get("image")), 1 << 20);
+                ScheduleTable table = v.containsKey("schedule") ? ScheduleTable.parse(ints(v.get("schedule")), p)
+                        : null;
                 int[][] states = new int[chains][];
                 long[][] acc = new long[chains][p.units()];
                 for (int c = 0; c < chains; c++) {
@@ -111,7 +125,7 @@ class GoldenModelTest {
                 }
                 Datapath.Outcome o = Datapath.run(new Datapath.Run(p, ints(v.get("bias")), ints(v.get("clamp")), dt,
                         sigma, v.get("keys"), states, acc, v.get("steps")[0], v.get("stepBase")[0],
-                        (int) v.get("flags")[0], (int) v.get("divBound")[0]), pool, () -> false);
+                        (int) v.get("flags")[0], (int) v.get("divBound")[0], table), pool, () -> false);
                 assertFalse(o.diverged());
                 assertEquals(v.get("steps")[0], o.stepsDone());
                 assertEquals(expected.get("satInternal")[0], o.satInternal(), name);
@@ -130,7 +144,7 @@ class GoldenModelTest {
     @Test
     void theGoldenRunsExerciseNoiseWallsReluAndForceExponents() throws Exception {
         int[] e = new FpgaCompiler("fpga").compile(Programs.scaled()).exponents();
-        assertArrayEquals(new int[] {0, 9, 1}, e, "clamped: 0; 10^6 -> 2^19 -> E 9; 3000 -> 2^11 -> E 1");
+        assertArrayEquals(new int[] {0, 6, 1}, e, "clamped: 0; 10^5 -> 2^16 -> E 6; 3000 -> 2^11 -> E 1");
         Map<String, long[]> scaled = read("/golden/scaled.expected");
         assertNotEquals(0, scaled.get("state0")[6], "the scaled program's units moved");
         Map<String, long[]> v = vector("everything");

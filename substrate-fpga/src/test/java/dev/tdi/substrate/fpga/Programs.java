@@ -24,6 +24,19 @@ final class Programs {
         return v;
     }
 
+    /**
+     * Uniform magnitudes in [scale/64, scale] with random signs: no entry far below the rest, so the program's
+     * coupling spread stays within the device's declared range (DeviceRanges) however many entries it has.
+     */
+    static float[] spread(Random r, int n, double scale) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            double m = scale * (1.0 / 64 + (63.0 / 64) * r.nextDouble());
+            v[i] = (float) (r.nextBoolean() ? m : -m);
+        }
+        return v;
+    }
+
     /** A Gaussian: two coupled modules with stiffness, a dense coupling and biases. */
     static Program gaussian() {
         Random r = new Random(7);
@@ -78,25 +91,25 @@ final class Programs {
         Random r = new Random(21);
         Program.Builder b = Program.builder().module("in", 784).module("e1", 16 * 784).module("d1", 32 * 196)
                 .module("bn", 32 * 196).module("u1", 16 * 784).module("out", 784);
-        b.clamp("in", random(r, 784, 1.0));
-        b.residual("e1", Activation.RELU, random(r, 16 * 784, 0.05), 1.0,
-                new Factor.Source("in", new Conv2dOperator(1, 28, 28, 16, 3, 3, 1, 1, random(r, 144, 0.3))));
-        b.residual("d1", Activation.RELU, random(r, 32 * 196, 0.05), 1.0,
-                new Factor.Source("e1", new Conv2dOperator(16, 28, 28, 32, 4, 4, 2, 1, random(r, 8192, 0.05))));
-        b.residual("bn", Activation.RELU, random(r, 32 * 196, 0.05), 1.0,
-                new Factor.Source("d1", new Conv2dOperator(32, 14, 14, 32, 3, 3, 1, 1, random(r, 9216, 0.05))));
-        b.residual("u1", Activation.RELU, random(r, 16 * 784, 0.05), 1.0,
+        b.clamp("in", spread(r, 784, 1.0));
+        b.residual("e1", Activation.RELU, spread(r, 16 * 784, 0.05), 1.0,
+                new Factor.Source("in", new Conv2dOperator(1, 28, 28, 16, 3, 3, 1, 1, spread(r, 144, 0.3))));
+        b.residual("d1", Activation.RELU, spread(r, 32 * 196, 0.05), 1.0,
+                new Factor.Source("e1", new Conv2dOperator(16, 28, 28, 32, 4, 4, 2, 1, spread(r, 8192, 0.05))));
+        b.residual("bn", Activation.RELU, spread(r, 32 * 196, 0.05), 1.0,
+                new Factor.Source("d1", new Conv2dOperator(32, 14, 14, 32, 3, 3, 1, 1, spread(r, 9216, 0.05))));
+        b.residual("u1", Activation.RELU, spread(r, 16 * 784, 0.05), 1.0,
                 new Factor.Source("bn", new ConvTranspose2dOperator(32, 14, 14, 16, 4, 4, 2, 1, 0,
-                        random(r, 8192, 0.05))),
-                new Factor.Source("e1", new LowRankOperator(16 * 784, 16 * 784, 8, random(r, 16 * 784 * 8, 0.01),
-                        random(r, 16 * 784 * 8, 0.01))));
-        b.residual("out", Activation.IDENTITY, random(r, 784, 0.05), 1.0,
-                new Factor.Source("u1", new Conv2dOperator(16, 28, 28, 1, 3, 3, 1, 1, random(r, 144, 0.1))));
+                        spread(r, 8192, 0.05))),
+                new Factor.Source("e1", new LowRankOperator(16 * 784, 16 * 784, 8, spread(r, 16 * 784 * 8, 0.01),
+                        spread(r, 16 * 784 * 8, 0.01))));
+        b.residual("out", Activation.IDENTITY, spread(r, 784, 0.05), 1.0,
+                new Factor.Source("u1", new Conv2dOperator(16, 28, 28, 1, 3, 3, 1, 1, spread(r, 144, 0.1))));
         return b.build();
     }
 
     /**
-     * Weights far beyond 2^11 (a residual of weight 10^6, beyond Q15.16 itself, and a stiffness of 3000), so
+     * Weights far beyond 2^11 (a residual of weight 10^5, beyond Q15.16 itself, and a stiffness of 3000), so
      * modules get force exponents; a coupling between two modules of different exponents and a Bias on a scaled
      * module. Stable step sizes are about 0.5 / weight: {@link #SCALED_DT}.
      */
@@ -104,7 +117,7 @@ final class Programs {
         Random r = new Random(31);
         return Program.builder().module("in", 6).module("h", 8).module("out", 4)
                 .clamp("in", random(r, 6, 1.0))
-                .residual("h", Activation.RELU, random(r, 8, 0.2), 1e6,
+                .residual("h", Activation.RELU, random(r, 8, 0.2), 1e5,
                         new Factor.Source("in", new DenseOperator(8, 6, random(r, 48, 0.5))))
                 .residual("out", Activation.IDENTITY, random(r, 4, 0.2), 1.0,
                         new Factor.Source("h", new DenseOperator(4, 8, random(r, 32, 0.5))))
@@ -115,5 +128,5 @@ final class Programs {
     }
 
     /** Per-module step sizes for {@link #scaled()}, in module order (the clamped input's is unused). */
-    static final double[] SCALED_DT = {0.1, 0.5 / 1e6, 0.5 / 3000};
+    static final double[] SCALED_DT = {0.1, 0.5 / 1e5, 0.5 / 3000};
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.tdi.substrate.RunResult;
 import dev.tdi.substrate.RunSpec;
+import dev.tdi.substrate.Schedule;
 import dev.tdi.substrate.Substrate;
 import dev.tdi.substrate.SubstrateConfig;
 import dev.tdi.substrate.fpga.device.FpgaDevice;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The driver end to end over each transport: the same program, fields and seed give bit-identical results over
  * in-process calls, TCP frames and a memory-mapped file, whatever the number of datapath lanes; traces, bias
- * and clamp writes included.
+ * and clamp writes, and a scheduled run with its phase energies included.
  */
 class TransportEquivalenceTest {
     @TempDir
@@ -27,7 +28,7 @@ class TransportEquivalenceTest {
     private static final RunSpec SPEC = RunSpec.builder().steps(60, 40).stepSize(0.03).stepSize("s", 0.05)
             .temperature(0.2).seed(77).chains(3).traceEvery(25).build();
 
-    /** Runs, rewrites a bias and the clamp, runs again; returns both results. */
+    /** Runs, rewrites a bias and the clamp, runs again, then runs a depth schedule; returns the three results. */
     private static RunResult[] exercise(Substrate s) {
         Program p = Programs.everything();
         s.program(p);
@@ -35,7 +36,8 @@ class TransportEquivalenceTest {
         s.setBias("s", new float[] {0.3f, -0.2f, 0.1f, 0.0f, 0.25f});
         s.setClamp("img", Programs.random(new java.util.Random(3), 16, 0.8));
         RunResult b = s.run(SPEC);
-        return new RunResult[] {a, b};
+        RunResult c = s.run(SPEC.toBuilder().schedule(Schedule.byDepth(p, 30, 10)).build());
+        return new RunResult[] {a, b, c};
     }
 
     private static void assertIdentical(RunResult[] x, RunResult[] y, String what) {
@@ -45,6 +47,7 @@ class TransportEquivalenceTest {
                 assertArrayEquals(x[k].mean(c), y[k].mean(c), what + ": mean, run " + k);
             }
             assertArrayEquals(x[k].trace().orElseThrow().energy(), y[k].trace().orElseThrow().energy(), what);
+            assertEquals(x[k].phaseEnergies(), y[k].phaseEnergies(), what + ": phase energies, run " + k);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.tdi.substrate.fpga.compiler;
 
 import dev.tdi.substrate.fpga.device.Fx;
+import dev.tdi.substrate.fpga.device.ScheduleTable;
 import java.util.Locale;
 
 /**
@@ -47,6 +48,36 @@ public record ResourceEstimate(long units, long weightBits, long indexBits, long
         double cycles = Math.max(Math.ceil((double) macsPerStep / macLanes), Math.ceil((double) units / updateLanes))
                 + STEP_LATENCY_CYCLES;
         return clockMHz * 1e6 / cycles;
+    }
+
+    /** Latency of the pipelined hold divider (a 64-bit sum by a window of up to 31 bits), in cycles. */
+    public static final int HOLD_LATENCY_CYCLES = 64;
+
+    /**
+     * Cycles of one chain's scheduled run, per phase q: the sequencer's decode of the phase's enable bits (one table
+     * entry per cycle, {@link ScheduleTable#decodeEntries()}), the steps at the phase's own work
+     * (steps_q x (max(ceil(MACs_q / P), ceil(units_q / Q)) + {@value #STEP_LATENCY_CYCLES})), and the hold:
+     * ceil(units_q / Q) divisions through the pipelined divider plus its {@value #HOLD_LATENCY_CYCLES}-cycle latency.
+     * DRAM stalls are ignored as in {@link #stepsPerSecond}.
+     */
+    public static long[] scheduledCycles(ScheduleTable t, int macLanes, int updateLanes) {
+        long[] cycles = new long[t.phases()];
+        for (int q = 0; q < cycles.length; q++) {
+            long units = t.movingUnits(q);
+            long step = Math.max(ceilDiv(t.macsPerStep(q), macLanes), ceilDiv(units, updateLanes))
+                    + STEP_LATENCY_CYCLES;
+            cycles[q] = t.decodeEntries() + t.steps(q) * step + phaseOverhead(units, updateLanes);
+        }
+        return cycles;
+    }
+
+    /** The hold's cycles at the end of a phase that moved {@code units} units. */
+    public static long phaseOverhead(long units, int updateLanes) {
+        return ceilDiv(units, updateLanes) + HOLD_LATENCY_CYCLES;
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
     }
 
     /** A readable summary for a board of {@code macLanes} lanes at {@code clockMHz}. */

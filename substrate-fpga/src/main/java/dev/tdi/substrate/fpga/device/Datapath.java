@@ -19,6 +19,9 @@ import java.util.function.LongConsumer;
  *       reflection (v &lt; lo: 2 lo - v, else v &gt; hi: 2 hi - v; then clamp into [lo, hi]), then 32-bit saturation.
  *       A saturated register, or |x| above the divergence bound, stops the chain.</li>
  * </ol>
+ * With a {@link ScheduleTable} (RUN_FLAGS.SCHEDULE) a step of phase p computes only the factors the phase
+ * computes, updates only the modules it releases, adds them into ACC during its window and, at its last step, sets
+ * them to their window mean and holds them (docs/fpga-device.md, "Schedules").
  * Every sum is an exact integer sum (the compiler proves the 64-bit accumulators cannot overflow), so the result
  * does not depend on summation order or on how chains are spread over threads.
  */
@@ -31,9 +34,19 @@ public final class Datapath {
                           int divChain, int divUnit, long divValue, boolean aborted) {
     }
 
-    /** Inputs of one run (arrays are read, states and accumulators updated in place). */
+    /**
+     * Inputs of one run (arrays are read, states and accumulators updated in place). With a {@code schedule}
+     * (RUN_FLAGS.SCHEDULE) the steps are steps stepBase.. of the schedule's axis and {@code acc} must be given: it
+     * holds the window sums of the phases' modules.
+     */
     public record Run(LoadedProgram program, int[] bias, int[] clamp, long[] dt, long[] sigma, long[] keys,
-                      int[][] states, long[][] acc, long steps, long stepBase, int flags, int divBound) {
+                      int[][] states, long[][] acc, long steps, long stepBase, int flags, int divBound,
+                      ScheduleTable schedule) {
+        /** A run without a schedule. */
+        public Run(LoadedProgram program, int[] bias, int[] clamp, long[] dt, long[] sigma, long[] keys,
+                   int[][] states, long[][] acc, long steps, long stepBase, int flags, int divBound) {
+            this(program, bias, clamp, dt, sigma, keys, states, acc, steps, stepBase, flags, divBound, null);
+        }
     }
 
     /** Applies the initial-state rules to one chain: reflection into walls (when asked) and clamps. */
@@ -144,6 +157,7 @@ public final class Datapath {
         final int[][] resR;
         final boolean[][] resOn;
         final long key;
+        final ScheduleTable sched;
         long satInternal;
 
         Chain(Run run, int chain) {
@@ -170,6 +184,7 @@ public final class Datapath {
             }
             this.tmp = new long[maxTmp];
             this.key = run.keys()[chain];
+            this.sched = run.schedule();
         }
 
         ChainOutcome run(AtomicLong firstDiverged, BooleanSupplier abort, LongConsumer progress) {
@@ -177,8 +192,12 @@ public final class Datapath {
             o.chain = chain;
             prepare(p, x, run.clamp(), (run.flags() & Registers.RF_INIT_WALLS) != 0);
             long s = 0;
+            int phase = sched == null ? -1 : sched.phaseOf(run.stepBase());
             for (; s < run.steps(); s++) {
                 long abs = run.stepBase() + s;
+                if (sched != null && abs >= sched.start[phase + 1]) {
+                    phase++;
+                }
                 if (abs > firstDiverged.get()) {
                     break;
                 }
@@ -191,15 +210,17 @@ public final class Datapath {
                         progress.accept(s);
                     }
                 }
-                forces();
-                if (update(abs, o)) {
+                forces(phase);
+                if (update(abs, o, phase)) {
                     o.diverged = true;
                     o.divStep = abs;
                     firstDiverged.accumulateAndGet(abs, Math::min);
                     s++;
                     break;
                 }
-                if (acc != null) {
+                if (sched != null) {
+                    windowAndHold(abs, phase);
+                } else if (acc != null) {
                     for (int i = 0; i < x.length; i++) {
                         acc[i] += x[i];
                     }
@@ -210,13 +231,49 @@ public final class Datapath {
             return o;
         }
 
-        /** Stage 1 and 2: the force F = -grad U in exact Q.32, each module's in units of 2^E. */
-        void forces() {
+        /**
+         * Stage 4 of a scheduled step: the phase's modules add into ACC during its last {@code window} steps, and
+         * at its last step they are set to their window mean (round half up) and held from then on.
+         */
+        private void windowAndHold(long abs, int phase) {
+            long end = sched.start[phase + 1];
+            long window = sched.window[phase];
+            if (abs < end - window) {
+                return;
+            }
+            boolean last = abs == end - 1;
+            boolean[] moves = sched.moves[phase];
+            for (int m = 0; m < p.modules.length; m++) {
+                if (!moves[m]) {
+                    continue;
+                }
+                LoadedProgram.Mod mod = p.modules[m];
+                for (int i = mod.offset(); i < mod.offset() + mod.size(); i++) {
+                    acc[i] += x[i];
+                    if (last) {
+                        x[i] = (int) ScheduleTable.hold(acc[i], window);
+                    }
+                }
+            }
+        }
+
+        /**
+         * Stage 1 and 2: the force F = -grad U in exact Q.32, each module's in units of 2^E. In a scheduled phase
+         * only the factors the phase computes ({@link ScheduleTable}) contribute; -1 means no schedule.
+         */
+        void forces(int phase) {
             long[] f = force;
             Arrays.fill(f, 0);
             int[] bias = run.bias();
             LoadedProgram.Mod[] mods = p.modules;
+            boolean[] resActive = phase < 0 ? null : sched.residualOn[phase];
+            boolean[] cplOn = phase < 0 ? null : sched.couplingOn[phase];
+            boolean[] biasOn = phase < 0 ? null : sched.biasOn[phase];
+            boolean[] moves = phase < 0 ? null : sched.moves[phase];
             for (int r = 0; r < p.residuals.length; r++) {
+                if (resActive != null && !resActive[r]) {
+                    continue;
+                }
                 LoadedProgram.Res res = p.residuals[r];
                 LoadedProgram.Mod t = mods[res.target()];
                 long[] a = resAcc[r];
@@ -257,6 +314,9 @@ public final class Datapath {
                     if (g == 0) {
                         continue; // e = 0, W^T e = 0: a clamped source (or a gain flushed to zero)
                     }
+                    if (moves != null && !moves[res.srcModule()[s]]) {
+                        continue; // a held source: its force would be discarded
+                    }
                     for (int i = 0; i < e.length; i++) {
                         if (on[i]) {
                             long v = Fx.rnd(g * rr[i], 16);
@@ -272,24 +332,43 @@ public final class Datapath {
                     satInternal += p.ops[res.srcOp()[s]].applyTranspose(e, 0, f, mods[res.srcModule()[s]].offset());
                 }
             }
-            for (LoadedProgram.Cpl c : p.couplings) {
+            for (int ci = 0; ci < p.couplings.length; ci++) {
+                if (cplOn != null && !cplOn[ci]) {
+                    continue;
+                }
+                LoadedProgram.Cpl c = p.couplings[ci];
                 FxOperator op = p.ops[c.op()];
                 LoadedProgram.Mod ma = mods[c.a()];
                 LoadedProgram.Mod mb = mods[c.b()];
                 if (c.self()) {
                     satInternal += viaShift(op, false, x, ma.offset(), f, ma.offset(), ma.size(), ma.exponent(), -1);
                 } else {
-                    satInternal += viaShift(op, false, x, mb.offset(), f, ma.offset(), ma.size(), ma.exponent(), 1);
-                    satInternal += viaShift(op, true, x, ma.offset(), f, mb.offset(), mb.size(), mb.exponent(), 1);
+                    // In a scheduled phase only the sides whose module moves are computed.
+                    if (moves == null || moves[c.a()]) {
+                        satInternal += viaShift(op, false, x, mb.offset(), f, ma.offset(), ma.size(), ma.exponent(),
+                                1);
+                    }
+                    if (moves == null || moves[c.b()]) {
+                        satInternal += viaShift(op, true, x, ma.offset(), f, mb.offset(), mb.size(), mb.exponent(),
+                                1);
+                    }
                 }
             }
-            for (LoadedProgram.Bias b : p.biases) {
+            for (int bi = 0; bi < p.biases.length; bi++) {
+                if (biasOn != null && !biasOn[bi]) {
+                    continue;
+                }
+                LoadedProgram.Bias b = p.biases[bi];
                 LoadedProgram.Mod m = mods[b.module()];
                 for (int i = 0; i < m.size(); i++) {
                     f[m.offset() + i] += (long) bias[b.biasBase() + i] << 16;
                 }
             }
-            for (LoadedProgram.Mod m : mods) {
+            for (int mi = 0; mi < mods.length; mi++) {
+                if (moves != null && !moves[mi]) {
+                    continue;
+                }
+                LoadedProgram.Mod m = mods[mi];
                 long k = m.k();
                 long kmu = (long) m.kmu() << 16;
                 if (k == 0 && kmu == 0) {
@@ -319,13 +398,17 @@ public final class Datapath {
             return sat;
         }
 
-        /** Stage 3: the Euler-Maruyama update with walls; returns true when the chain diverged. */
-        boolean update(long step, ChainOutcome o) {
+        /**
+         * Stage 3: the Euler-Maruyama update with walls of every unclamped module (in a scheduled phase, of the
+         * modules it moves); returns true when the chain diverged.
+         */
+        boolean update(long step, ChainOutcome o, int phase) {
             long[] f = force;
             int bound = run.divBound();
+            boolean[] moves = phase < 0 ? null : sched.moves[phase];
             for (int m = 0; m < p.modules.length; m++) {
                 LoadedProgram.Mod mod = p.modules[m];
-                if (mod.clamped()) {
+                if (mod.clamped() || (moves != null && !moves[m])) {
                     continue;
                 }
                 long dt = run.dt()[m];
@@ -345,14 +428,14 @@ public final class Datapath {
                         x[i] = Fx.sat32(v);
                         o.divUnit = i;
                         o.divValue = v;
-                        finishUpdate(m, i + 1, step, bound, o);
+                        finishUpdate(m, i + 1, step, moves, o);
                         return true;
                     }
                     x[i] = (int) v;
                     if (Math.abs(v) > bound) {
                         o.divUnit = i;
                         o.divValue = v;
-                        finishUpdate(m, i + 1, step, bound, o);
+                        finishUpdate(m, i + 1, step, moves, o);
                         return true;
                     }
                 }
@@ -361,11 +444,11 @@ public final class Datapath {
         }
 
         /** After a divergence the remaining units of the step are still updated (the step completes). */
-        private void finishUpdate(int m0, int from, long step, int bound, ChainOutcome o) {
+        private void finishUpdate(int m0, int from, long step, boolean[] moves, ChainOutcome o) {
             long[] f = force;
             for (int m = m0; m < p.modules.length; m++) {
                 LoadedProgram.Mod mod = p.modules[m];
-                if (mod.clamped()) {
+                if (mod.clamped() || (moves != null && !moves[m])) {
                     continue;
                 }
                 long dt = run.dt()[m];

@@ -124,6 +124,7 @@ public final class FpgaDevice implements AutoCloseable {
             fk |= 1 << k.ordinal();
         }
         reg(CAP_FACTORS, fk);
+        reg(CAP_FEATURES, FEAT_SCHEDULES);
         reg(CAP_MEM_SIZE_LO, (int) memSize);
         reg(CAP_MEM_SIZE_HI, (int) (memSize >>> 32));
         reg(DIV_BOUND, Integer.MAX_VALUE);
@@ -178,7 +179,7 @@ public final class FpgaDevice implements AutoCloseable {
     private static boolean isReadOnly(int off) {
         return off < CTRL || off == STATUS || off == ERROR_CODE || off == ERROR_INFO || off == LOADED_TAG
                 || off == CMD_SEQ
-                || (off >= STEPS_DONE_LO && off < REG_WINDOW);
+                || (off >= STEPS_DONE_LO && off < SCHED_ADDR) || off > SCHED_ADDR;
     }
 
     private void checkRange(long offset, long len) {
@@ -317,13 +318,23 @@ public final class FpgaDevice implements AutoCloseable {
         long seedAddr = reg(SEED_ADDR) & 0xFFFF_FFFFL;
         long stateAddr = reg(STATE_ADDR) & 0xFFFF_FFFFL;
         long accAddr = reg(ACC_ADDR) & 0xFFFF_FFFFL;
-        boolean acc = (flags & RF_ACC_ENABLE) != 0;
+        boolean scheduled = (flags & RF_SCHEDULE) != 0;
+        boolean acc = scheduled || (flags & RF_ACC_ENABLE) != 0;
         if (!inMemory(biasAddr, 4L * p.biasWords) || !inMemory(clampAddr, 4L * p.clampWords)
                 || !inMemory(paramAddr, 8L * p.modules.length) || !inMemory(seedAddr, 8L * chains)
                 || !inMemory(stateAddr, 4L * n * chains) || (acc && !inMemory(accAddr, 8L * n * chains))) {
             reg(STATUS, ST_READY);
             fail(ERR_REGION, STATE_ADDR);
             return;
+        }
+        ScheduleTable schedule = null;
+        if (scheduled) {
+            schedule = schedule(p, base, steps);
+            if (schedule == null) {
+                reg(STATUS, ST_READY);
+                fail(ERR_BAD_PARAM, SCHED_ADDR);
+                return;
+            }
         }
         int[] bias = new int[p.biasWords];
         MemorySegment.copy(bar, INT_U, biasAddr, bias, 0, bias.length);
@@ -349,7 +360,7 @@ public final class FpgaDevice implements AutoCloseable {
         long parityAt = faults.parityErrorAfterSteps;
         long runSteps = parityAt >= 0 ? Math.min(parityAt, steps) : steps;
         Datapath.Outcome o = Datapath.run(new Datapath.Run(p, bias, clamp, dt, sigma, keys, states, accs, runSteps,
-                base, flags, divBound < 0 ? Integer.MAX_VALUE : divBound), lanes,
+                base, flags, divBound < 0 ? Integer.MAX_VALUE : divBound, schedule), lanes,
                 () -> (reg(CTRL) & (CTRL_ABORT | CTRL_RESET)) != 0 || closed, done -> {
                     reg64(STEPS_DONE_LO, done);
                     long throttle = faults.throttleMillisPer16Steps;
@@ -402,6 +413,31 @@ public final class FpgaDevice implements AutoCloseable {
         }
         reg(STATUS, ST_READY | ST_DONE);
         REG.getAndBitwiseOr(bar, (long) IRQ_STATUS, 1);
+    }
+
+    /**
+     * Decodes the SCHED table for a START of {@code steps} steps from {@code base}; null when it lies outside
+     * memory, is malformed or does not cover those steps (the caller raises BAD_PARAM with SCHED_ADDR).
+     */
+    private ScheduleTable schedule(LoadedProgram p, long base, long steps) {
+        long addr = reg(SCHED_ADDR) & 0xFFFF_FFFFL;
+        if (!inMemory(addr, 8L)) {
+            return null;
+        }
+        int phases = bar.get(INT_U, addr);
+        long words = ScheduleTable.HEADER_WORDS + (long) ScheduleTable.PHASE_WORDS * Math.max(0, phases)
+                + p.modules.length;
+        if (phases < 1 || phases > MAX_PHASES || !inMemory(addr, 4 * words)) {
+            return null;
+        }
+        int[] w = new int[(int) words];
+        MemorySegment.copy(bar, INT_U, addr, w, 0, w.length);
+        try {
+            ScheduleTable t = ScheduleTable.parse(w, p);
+            return base <= t.totalSteps() && steps <= t.totalSteps() - base ? t : null;
+        } catch (ScheduleTable.BadScheduleException e) {
+            return null;
+        }
     }
 
     private static void sleep(long ms) {

@@ -15,7 +15,7 @@ public final class Registers {
     public static final int ID_MAGIC = 0x46494454;
     /** Version: major in bits 31..16, minor in 15..0. */
     public static final int VERSION = 0x004;
-    public static final int VERSION_VALUE = (1 << 16) | 0;
+    public static final int VERSION_VALUE = (1 << 16) | 1;
     /** Capabilities. */
     public static final int CAP_MAX_UNITS = 0x008;
     public static final int CAP_MAX_CHAINS = 0x00C;
@@ -27,6 +27,10 @@ public final class Registers {
     public static final int CAP_MEM_SIZE_HI = 0x01C;
     /** Bit i set when FactorKind.values()[i] is implemented. */
     public static final int CAP_FACTORS = 0x020;
+    /** Optional features: bit 0 {@link #FEAT_SCHEDULES}. */
+    public static final int CAP_FEATURES = 0x024;
+    /** The device runs relaxation schedules from a SCHED table ({@link #RF_SCHEDULE}, {@link #SCHED_ADDR}). */
+    public static final int FEAT_SCHEDULES = 1;
 
     /** Control (write 1 bits to act). */
     public static final int CTRL = 0x040;
@@ -75,6 +79,11 @@ public final class Registers {
     public static final int RF_INIT_WALLS = 1;
     public static final int RF_ACC_ENABLE = 1 << 1;
     public static final int RF_ACC_CLEAR = 1 << 2;
+    /**
+     * Follow the schedule table at {@link #SCHED_ADDR}: steps STEP_BASE .. STEP_BASE + N_STEPS - 1 of the schedule's
+     * absolute step axis, each in its phase (docs/fpga-device.md, "Schedules"); ACC serves the phases' windows.
+     */
+    public static final int RF_SCHEDULE = 1 << 3;
     /** Divergence bound on |x|, Q15.16 raw; 0x7FFFFFFF leaves only register saturation. */
     public static final int DIV_BOUND = 0x098;
     /**
@@ -101,6 +110,11 @@ public final class Registers {
     /** Cumulative steps executed since reset (for throughput counters). */
     public static final int TOTAL_STEPS_LO = 0x0D8;
     public static final int TOTAL_STEPS_HI = 0x0DC;
+
+    /** Schedule registers (read-write block from 0x100). BAR offset of the SCHED table. */
+    public static final int SCHED_ADDR = 0x100;
+    /** Phases in a schedule table the device accepts. */
+    public static final int MAX_PHASES = 65_536;
 
     /** Size of the register window; device memory follows it. */
     public static final int REG_WINDOW = 0x1000;
