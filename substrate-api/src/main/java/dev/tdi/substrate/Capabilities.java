@@ -124,8 +124,8 @@ public record Capabilities(Set<FactorKind> factorKinds, Set<OperatorKind> operat
         }
         if (min > 0 && max / min > range.maxRatio()) {
             problems.add(String.format(java.util.Locale.ROOT, "%s: a %s of magnitude %.4g is %.4g times smaller than"
-                            + " the largest (%.4g, %s), beyond this backend's %s range %s (zero the %ss below %.4g,"
-                            + " or plan with a smaller spread)", minAt, what, min, max / min, max, maxAt, what,
+                            + " the largest (%.4g, %s), beyond this backend's %s range %s (zero the %s values below"
+                            + " %.4g, or plan with a smaller spread)", minAt, what, min, max / min, max, maxAt, what,
                     range, what, range.smallestFor(max)));
         }
     }

@@ -79,10 +79,9 @@ public final class RunResult {
         return converged;
     }
 
-    /** Wall time of the run. */
     /**
-     * Per phase (one for an unscheduled run), the energy of the active factors at its start and end, averaged over
-     * chains; empty when the backend does not measure it.
+     * Per phase of a scheduled run, the energy of {@link PhaseEnergy}; empty for an unscheduled run or when the
+     * backend does not measure it.
      */
     public List<PhaseEnergy> phaseEnergies() {
         return phaseEnergies;
@@ -94,6 +93,7 @@ public final class RunResult {
                 : phaseEnergies.stream().mapToDouble(PhaseEnergy::released).sum();
     }
 
+    /** Wall time of the run. */
     public long wallNanos() {
         return wallNanos;
     }
