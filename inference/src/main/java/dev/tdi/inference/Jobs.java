@@ -32,20 +32,20 @@ public final class Jobs {
     /** Checks names and specs before any work, so bad input fails fast with the accepted values. */
     public static void validate(String backend, List<String> couplings, List<String> interfaces) {
         SubstrateRegistry.provider(backend);
-        CouplingStrategies cs = CouplingStrategies.standard();
+        CouplingStrategies cs = Catalog.current().couplings();
         for (String c : couplings) {
             cs.create(c);
         }
-        ConditioningInterfaces is = ConditioningInterfaces.standard();
+        ConditioningInterfaces is = Catalog.current().interfaces();
         for (String i : interfaces) {
             var parsed = dev.tdi.conditioning.InterfaceParameters.split(i);
             is.factory(parsed.getKey()).validate(parsed.getValue());
         }
     }
 
-    /** The interface maker backed by the Guice-bound interfaces. */
+    /** The interface maker backed by the Guice-bound interfaces, built-in and plug-in ({@link Catalog}). */
     public static Experiment.InterfaceMaker interfaces() {
-        ConditioningInterfaces is = ConditioningInterfaces.standard();
+        ConditioningInterfaces is = Catalog.current().interfaces();
         return is::create;
     }
 

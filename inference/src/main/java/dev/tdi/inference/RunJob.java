@@ -64,7 +64,7 @@ public final class RunJob {
         out.println(Jobs.row("saving vs measured H100 (J/image): net", String.format(Locale.ROOT, "%.3g x (GPU %.3g J)",
                 en.netSavingMeasured(), en.gpuMeasuredJ())));
         // per skip: what the strategy built and how much of the skip's contribution it keeps on the calibration set
-        var report = dev.tdi.coupling.CouplingStrategies.standard().couple(p.coupling(), e.skips()).report();
+        var report = e.strategies().couple(p.coupling(), e.skips()).report();
         out.print(report.format());
         out.print(ledger.describe());
         out.printf(Locale.ROOT, "wall time %.1f s%n", wall);
