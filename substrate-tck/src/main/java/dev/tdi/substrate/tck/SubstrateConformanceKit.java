@@ -496,7 +496,7 @@ public abstract class SubstrateConformanceKit {
     @DisplayName("walls reflect: free diffusion in a box at a large step is uniform (clipping is not)")
     void wallsReflect() {
         assumeTrue(supports(FactorKind.ON_SITE_BOX));
-        int units = 500;
+        int units = 250;
         Program p = Program.builder().module("w", units).onSite("w", Potential.box(-1.0, 1.0)).build();
         int chains = Math.min(8, caps().maxChains());
         double dt = 0.08;
