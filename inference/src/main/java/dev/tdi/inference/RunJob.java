@@ -32,6 +32,7 @@ public final class RunJob {
         Workload data = Workload.load();
         out.println("data: " + data.source());
         EnergyLedger ledger = new EnergyLedger();
+        ShapeCheck.require(p.backend(), model.net(), List.of(p.coupling())); // refuse in seconds, not after calibration
         out.println("calibrating (digital forward on " + Jobs.CALIBRATION_IMAGES + " calibration images) ...");
         Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(),
                 p.temperature()), ledger, out::println);
