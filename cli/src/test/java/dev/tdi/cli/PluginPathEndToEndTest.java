@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * templates/interface) and a broken backend are compiled outside the reactor against tdi's classes and packaged as
  * separate jars, dropped in a plug-in folder, and used through the command line: {@code backends} lists them (the
  * broken one as unavailable, with its cause) and {@code run --backend toy --coupling topk:k=2 --interface
- * table:n=4} runs on them with a tiny model.
+ * table:n=4} (and {@code generate} with the same three) runs on them with a tiny model.
  */
 class PluginPathEndToEndTest {
     @TempDir
@@ -132,5 +132,12 @@ class PluginPathEndToEndTest {
         long dense = skip.get("dense_couplings").getAsLong();
         assertTrue(couplings < dense, skip.toString());
         assertEquals(-1, skip.get("rank").getAsInt());
+
+        Path gen = dir.resolve("generate");
+        Result g = tdi("generate", "--plugins", plugins.toString(), "--backend", "toy", "--coupling", "topk:k=2",
+                "--interface", "table:n=4", "--model", model.toString(), "--steps", "2", "--samples", "1", "--out",
+                gen.toString());
+        assertEquals(0, g.code(), g.out() + g.err());
+        assertTrue(Files.size(gen.resolve("samples.png")) > 0);
     }
 }

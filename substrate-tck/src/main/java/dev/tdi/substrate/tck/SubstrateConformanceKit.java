@@ -256,16 +256,20 @@ public abstract class SubstrateConformanceKit {
             s.program(p);
             RunSpec spec = RunSpec.builder().steps(400, 400).stepSize(0.05).temperature(0.0).build();
             RunResult r = s.run(spec);
-            assertClose(p.clampOf("c").values(), r.finalState("c", 0), fmt(1), "clamp c (program values)");
+            assertClose(p.clampOf("c").values(), r.finalState("c", 0), fmt(1), "clamp c (program values): the"
+                    + " clamped module moved; expected it held at its clamp values. Likely cause: noise or drift applied"
+                    + " to clamped units");
             float[] moved = {-0.75f, 0.6f};
             s.setClamp("c", moved);
             RunResult r2 = s.run(spec);
-            assertClose(moved, r2.finalState("c", 0), fmt(1), "clamp c after setClamp");
+            assertClose(moved, r2.finalState("c", 0), fmt(1), "clamp c after setClamp: expected the new values."
+                    + " Likely cause: the run reads the program's clamp instead of clamp(module)");
             double[] exact = GaussianReference.of(p, Map.of(), Map.of("c", moved)).mean();
             float[] mean = r2.mean(0);
             for (int i = 0; i < exact.length; i++) {
                 assertEquals(exact[i], mean[i], 1e-3 + fmt(Math.abs(exact[i])),
-                        "unit " + i + " at T = 0 after setClamp");
+                        "unit " + i + " at T = 0 after setClamp: expected the exact mean with the new clamp. Likely"
+                        + " cause: couplings to the clamped module use its old values");
             }
         }
     }
@@ -287,8 +291,11 @@ public abstract class SubstrateConformanceKit {
             double[] exactBefore = GaussianReference.of(p).mean();
             double[] exactAfter = GaussianReference.of(p, Map.of("x", h), Map.of()).mean();
             for (int i = 0; i < after.length; i++) {
-                assertEquals(exactBefore[i], before[i], 1e-3 + fmt(Math.abs(exactBefore[i])), "unit " + i + " before");
-                assertEquals(exactAfter[i], after[i], 1e-3 + fmt(Math.abs(exactAfter[i])), "unit " + i + " after");
+                assertEquals(exactBefore[i], before[i], 1e-3 + fmt(Math.abs(exactBefore[i])), "unit " + i
+                        + " at T = 0 before setBias: expected A^-1 b. Likely cause: a wrong drift");
+                assertEquals(exactAfter[i], after[i], 1e-3 + fmt(Math.abs(exactAfter[i])), "unit " + i
+                        + " at T = 0 after setBias: expected the exact mean with the new bias. Likely cause: the run"
+                        + " reads the program's h instead of bias(field)");
             }
         }
     }
@@ -783,7 +790,9 @@ public abstract class SubstrateConformanceKit {
         double tau = Tolerances.autocorrelationTime(caps().integrator(), dt * k);
         double tol = Tolerances.meanTolerance(variance, tau, window, (long) chains * units) + dt * sigma
                 + fmt(Math.abs(exactMean));
-        assertEquals(exactMean, pooled, tol, "pooled mean of the truncated units (tolerance " + tol + ")");
+        assertEquals(exactMean, pooled, tol, "the pooled mean of the walled units is " + pooled + "; expected the"
+                + " truncated Gaussian's " + exactMean + " within " + tol + " (dt = " + dt + ", T = 1). Likely cause:"
+                + " walls not enforced, enforced on the wrong side, or a wrong on-site gradient");
         for (int c = 0; c < chains; c++) {
             for (float v : r.finalState(c)) {
                 assertTrue(v >= lo - fmt(1) && v <= hi + fmt(1), "a state left its walls: " + v);
@@ -811,7 +820,9 @@ public abstract class SubstrateConformanceKit {
             float[] got = r.mean(layers[l], 0);
             for (int i = 0; i < got.length; i++) {
                 double tol = 1e-3 + fmt(Math.abs(forward[l][i]));
-                assertEquals(forward[l][i], got[i], tol, layers[l] + "[" + i + "] against the forward pass");
+                assertEquals(forward[l][i], got[i], tol, layers[l] + "[" + i + "] is " + got[i] + "; expected the"
+                        + " forward pass " + forward[l][i] + " within " + tol + " at T = 1e-8. Likely cause: a wrong"
+                        + " Residual gradient (relu derivative, transpose pull on the source) or too few steps");
             }
         }
     }
@@ -886,12 +897,16 @@ public abstract class SubstrateConformanceKit {
         try (Substrate s = open()) {
             s.program(p);
             RunResult r = s.run(spec);
-            assertTrue(r.converged());
-            assertTrue(r.steps() < 100_000, "took " + r.steps());
+            assertTrue(r.converged(), "the run did not report convergence; expected it at T = 0. Likely cause:"
+                    + " RunResult built without WindowedAverager.converged()");
+            assertTrue(r.steps() < 100_000, "took " + r.steps() + " steps; expected fewer than 100,000 at tolerance"
+                    + " 1e-5. Likely cause: block means not compared, or convergence mode ignored");
             double[] exact = GaussianReference.of(p).mean();
             float[] m = r.mean(0);
             for (int i = 0; i < exact.length; i++) {
-                assertEquals(exact[i], m[i], 1e-3 + fmt(Math.abs(exact[i])), "unit " + i);
+                assertEquals(exact[i], m[i], 1e-3 + fmt(Math.abs(exact[i])), "unit " + i + " at convergence is "
+                        + m[i] + "; expected A^-1 b = " + exact[i] + ". Likely cause: the read-out is not the last"
+                        + " block's mean");
             }
         }
     }
