@@ -100,7 +100,7 @@ public final class BackendsCommand implements Callable<Integer> {
             System.out.println("  " + f.usage() + (builtInInterfaces.contains(n) ? "" : "  [plug-in " + f.getClass().getName() + "]"));
         }
         System.out.println();
-        System.out.println("plug-in path (--plugins, " + PluginPath.ENV + ", the installation's plugins/ folder): "
+        System.out.println("plug-in path (--plugins, " + PluginPath.ENV + ", the installation's plugins/ folder, CLASSPATH): "
                 + (path.isEmpty() ? "empty" : path.entries().size() + " entr" + (path.entries().size() == 1 ? "y" : "ies")));
         path.entries().forEach(e -> System.out.println("  " + e));
         if (!catalog.modules().isEmpty()) {

@@ -90,8 +90,9 @@ public final class PluginPath {
         } else if (Files.isDirectory(entry)) {
             urls.addAll(jarsIn(entry));
         } else {
-            throw new IllegalArgumentException(from + ": '" + entry + "' is " + (Files.exists(entry)
-                    ? "not a .jar file" : "not found") + "; a plug-in path entry is a jar or a folder of jars");
+            throw new IllegalArgumentException(from + ": '" + entry + "' " + (Files.exists(entry)
+                    ? "is neither a .jar file nor a folder" : "does not exist")
+                    + "; a plug-in path entry is a jar or a folder of jars");
         }
     }
 

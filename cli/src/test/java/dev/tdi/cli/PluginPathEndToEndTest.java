@@ -111,7 +111,7 @@ class PluginPathEndToEndTest {
         assertTrue(r.err().contains("unknown coupling strategy 'topk'"), r.err());
         Result bad = tdi("--plugins", dir.resolve("nowhere").toString(), "backends");
         assertEquals(2, bad.code());
-        assertTrue(bad.err().contains("--plugins: '") && bad.err().contains("not found; a plug-in path entry is a"
+        assertTrue(bad.err().contains("--plugins: '") && bad.err().contains("does not exist; a plug-in path entry is a"
                 + " jar or a folder of jars"), bad.err());
     }
 

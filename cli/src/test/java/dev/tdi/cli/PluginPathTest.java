@@ -37,7 +37,7 @@ class PluginPathTest {
     void aMissingEntryNamesWhereItCameFrom(@TempDir Path dir) {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> PluginPath.resolve(List.of(), dir.resolve("nope").toString(), null, null));
-        assertTrue(e.getMessage().startsWith("TDI_PLUGINS: '") && e.getMessage().contains("not found"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("TDI_PLUGINS: '") && e.getMessage().contains("does not exist"), e.getMessage());
         var f = assertThrows(IllegalArgumentException.class,
                 () -> PluginPath.resolve(List.of(dir.toString() + File.pathSeparator + dir.resolve("x.txt")), null,
                         null, null));

@@ -27,7 +27,6 @@ class KitCatchesMutantsTest {
         honest.perModuleStepSizesDriveTheDrift();
         honest.perModuleStepSizesScaleTheNoise();
         honest.wallsReflect();
-        honest.gaussianMeanAndCovariance();
     }
 
     @Test
