@@ -2,12 +2,15 @@ package dev.tdi.cli;
 
 import dev.tdi.cli.validation.ErrorMessages;
 import dev.tdi.cli.validation.OptionChecks;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code tdi} command line. Each subcommand is one class; register new ones in {@code subcommands} below.
- * Errors a user can fix are printed as one clear message (set TDI_DEBUG=1 for the stack trace).
+ * Errors a user can fix are printed as one clear message (set TDI_DEBUG=1 for the stack trace). Before any command
+ * runs, the jars on the plug-in path ({@link PluginPath}: {@code --plugins}, {@code TDI_PLUGINS}, the installation's
+ * {@code plugins/} folder) are loaded, so their backends, coupling strategies and interfaces are found everywhere.
  */
 @Command(name = "tdi", mixinStandardHelpOptions = true, versionProvider = TdiCommand.Version.class,
         description = "Thermodynamic diffusion inference: run a denoising U-Net by relaxing an equilibrating substrate.",
@@ -29,14 +32,41 @@ public final class TdiCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    // Read before parsing (PluginPath.optionValues) so that plug-ins are loaded before anything is looked up;
+    // declared here for --help and so that picocli accepts it before or after the command name.
+    @CommandLine.Option(names = "--plugins", paramLabel = "PATH", scope = CommandLine.ScopeType.INHERIT,
+            description = "plug-in jars, or folders of jars, to load (repeatable, path-separated; also TDI_PLUGINS"
+                    + " and the installation's plugins/ folder)")
+    List<String> plugins;
+
+    private static volatile PluginPath active = PluginPath.resolve(List.of(), null, null, null);
+
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
     }
 
-    /** Runs the command line and returns its exit code. */
+    /** Runs the command line with the plug-in path loaded and returns its exit code. */
     public static int execute(String... args) {
-        return run(new CommandLine(new TdiCommand()), "tdi", args);
+        PluginPath path;
+        try {
+            path = PluginPath.resolve(PluginPath.optionValues(args));
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            System.err.println("tdi: error: " + e.getMessage());
+            return 1;
+        }
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        try (java.net.URLClassLoader loader = path.loader(TdiCommand.class.getClassLoader())) {
+            thread.setContextClassLoader(loader);
+            active = path;
+            return run(new CommandLine(new TdiCommand()), "tdi", args);
+        } catch (java.io.IOException e) {
+            System.err.println("tdi: error: closing the plug-in loader: " + e.getMessage());
+            return 1;
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
     }
 
     /**
@@ -77,6 +107,11 @@ public final class TdiCommand implements Runnable {
         cl.getErr().println(name + ": error: " + ErrorMessages.oneLine(e) + " (see " + name + " --help)");
         cl.getErr().flush();
         return 1;
+    }
+
+    /** The plug-in path of the running command. */
+    public static PluginPath pluginPath() {
+        return active;
     }
 
     public static void main(String[] args) {

@@ -8,6 +8,8 @@ import dev.tdi.substrate.program.Operator;
  * How a strategy realises one skip connection on the substrate. Long-range lines are the physical lines that run
  * from the encoder module to the decoder module across the module chain; a line carries one value, and the
  * couplings that read it sit at either end, so a skip needs as many lines as the values it must carry across.
+ * The built-in shapes count their own wiring; a strategy with another shape (a sparse top-k skip, a banded one)
+ * returns {@link Wired} and reports its couplings and long-range lines itself.
  */
 public sealed interface CoupledSkip {
 
@@ -52,5 +54,24 @@ public sealed interface CoupledSkip {
      * @param longRangeLines pixels x k
      */
     record LocalBus(Conv2dOperator w, int rank, long couplings, long longRangeLines) implements CoupledSkip {
+    }
+
+    /**
+     * A skip realised by any operator, whose wiring the strategy reports itself: e.g. a sparse top-k skip keeps
+     * k couplings per decoder unit and needs one line per encoder unit those couplings read, not min(rows, cols).
+     *
+     * @param w              the operator (decoder rows, encoder columns)
+     * @param rank           the rank shown in reports: a bus width, or -1 for a direct operator
+     * @param couplings      physical couplings at both ends
+     * @param longRangeLines lines crossing the module chain
+     */
+    record Wired(Operator w, int rank, long couplings, long longRangeLines) implements CoupledSkip {
+        public Wired {
+            java.util.Objects.requireNonNull(w, "w");
+            if (couplings < 0 || longRangeLines < 0 || rank < -1) {
+                throw new IllegalArgumentException("a wired skip needs couplings >= 0, long-range lines >= 0 and"
+                        + " rank >= -1; found " + couplings + ", " + longRangeLines + ", " + rank);
+            }
+        }
     }
 }

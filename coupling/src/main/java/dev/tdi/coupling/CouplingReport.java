@@ -61,6 +61,10 @@ public record CouplingReport(String spec, List<SkipReport> skips) {
                     captured = energy == 0 ? 1 : 1 - Projections.residualEnergy(s, b.w()) / energy;
                     rank = b.rank();
                 }
+                case CoupledSkip.Wired w -> {
+                    captured = energy == 0 ? 1 : 1 - Projections.residualEnergy(s, w.w()) / energy;
+                    rank = w.rank();
+                }
             }
             out.add(new SkipReport(s.name(), s.level(), s.sourceModule(), s.targetModule(), rank, c.couplings(),
                     c.longRangeLines(), s.operator().couplings(), captured));

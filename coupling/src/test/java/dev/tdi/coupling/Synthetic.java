@@ -65,6 +65,7 @@ final class Synthetic {
             case CoupledSkip.Direct d -> d.w();
             case CoupledSkip.Bus b -> b.w();
             case CoupledSkip.LocalBus b -> b.w();
+            case CoupledSkip.Wired w -> w.w();
         };
         double e = Projections.dataEnergy(s);
         return Math.sqrt((approx == null ? e : Projections.residualEnergy(s, approx)) / e);

@@ -106,8 +106,17 @@ public final class Experiment {
     private final List<Map<String, float[]>> digital;
     private final EnergyLedger ledger;
     private final Consumer<String> log;
+    private final CouplingStrategies strategies;
 
+    /** An experiment whose coupling specs resolve against {@link Catalog#current()} (built-ins and plug-ins). */
     public Experiment(UNet net, Workload data, Setup setup, EnergyLedger ledger, Consumer<String> log) {
+        this(net, data, setup, ledger, log, Catalog.current().couplings());
+    }
+
+    /** An experiment whose coupling specs resolve against {@code strategies} (e.g. {@code Catalog.of(myModule)}). */
+    public Experiment(UNet net, Workload data, Setup setup, EnergyLedger ledger, Consumer<String> log,
+                      CouplingStrategies strategies) {
+        this.strategies = strategies;
         this.net = net;
         this.setup = setup;
         this.ledger = ledger;
@@ -172,9 +181,14 @@ public final class Experiment {
         return net;
     }
 
+    /** The coupling strategies this experiment's specs resolve against. */
+    public CouplingStrategies strategies() {
+        return strategies;
+    }
+
     /** Compiles with a coupling spec. */
     public CompiledUNet compile(String couplingSpec) {
-        CouplingStrategies.Result cr = CouplingStrategies.standard().couple(couplingSpec, skips);
+        CouplingStrategies.Result cr = strategies.couple(couplingSpec, skips);
         return UNetCompiler.compile(net, cr.coupled(), cr.strategy().spec(), setup.options());
     }
 
@@ -341,6 +355,7 @@ public final class Experiment {
             int maxRank = c.coupled().stream().mapToInt(cs -> switch (cs) {
                 case dev.tdi.coupling.CoupledSkip.Bus b -> b.w().rank();
                 case dev.tdi.coupling.CoupledSkip.LocalBus b -> b.rank();
+                case dev.tdi.coupling.CoupledSkip.Wired w -> w.rank();
                 default -> 0;
             }).max().orElse(0);
             return new Outcome(setup.backend(), c.strategy(), iface.spec(), temperature, Metrics.mean(cos),

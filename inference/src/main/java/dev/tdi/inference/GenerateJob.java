@@ -75,6 +75,7 @@ public final class GenerateJob {
         Jobs.printHeader(out, header);
         Workload data = Workload.load();
         out.println("data: " + data.source());
+        ShapeCheck.require(p.backend(), net, List.of(p.coupling())); // refuse in seconds, not after calibration
         Experiment e = new Experiment(net, data, Jobs.setup(p.backend(), p.seed(), 1, p.temperature()),
                 new EnergyLedger(), null);
         CompiledUNet c = e.compile(p.coupling());

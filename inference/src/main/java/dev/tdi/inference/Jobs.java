@@ -32,20 +32,20 @@ public final class Jobs {
     /** Checks names and specs before any work, so bad input fails fast with the accepted values. */
     public static void validate(String backend, List<String> couplings, List<String> interfaces) {
         SubstrateRegistry.provider(backend);
-        CouplingStrategies cs = CouplingStrategies.standard();
+        CouplingStrategies cs = Catalog.current().couplings();
         for (String c : couplings) {
             cs.create(c);
         }
-        ConditioningInterfaces is = ConditioningInterfaces.standard();
+        ConditioningInterfaces is = Catalog.current().interfaces();
         for (String i : interfaces) {
             var parsed = dev.tdi.conditioning.InterfaceParameters.split(i);
             is.factory(parsed.getKey()).validate(parsed.getValue());
         }
     }
 
-    /** The interface maker backed by the Guice-bound interfaces. */
+    /** The interface maker backed by the Guice-bound interfaces, built-in and plug-in ({@link Catalog}). */
     public static Experiment.InterfaceMaker interfaces() {
-        ConditioningInterfaces is = ConditioningInterfaces.standard();
+        ConditioningInterfaces is = Catalog.current().interfaces();
         return is::create;
     }
 
@@ -127,13 +127,21 @@ public final class Jobs {
         return new ArrayList<>(List.of(s));
     }
 
-    /** The experiment set-up used by every job. */
+    /**
+     * The experiment set-up used by every job: the hold-schedule plan fitted to the backend's ranges, or the graded
+     * plan on a backend that does not declare {@code SCHEDULES}.
+     */
     public static Experiment.Setup setup(String backend, long seed, int evalInputs, double temperature) {
         var caps = dev.tdi.substrate.SubstrateRegistry.provider(backend).capabilities();
         UNetCompiler.Options options = UNetCompiler.Options.defaults()
                 .withRanges(caps.couplingRange(), caps.stiffnessRange());
         if (!caps.numberFormat().floating()) {
             options = options.withMaxWeight(FIXED_POINT_MAX_WEIGHT); // graded plans only
+        }
+        if (!caps.supports(dev.tdi.substrate.Feature.SCHEDULES)) {
+            // A backend without hold schedules relaxes every module at once: the graded plan, as wide as its
+            // stiffness range allows (the compiler refuses it, naming the layer, where the range is too narrow).
+            options = options.withKind(RelaxationPlan.Kind.GRADED);
         }
         return new Experiment.Setup(backend, SubstrateConfig.defaults(), seed, evalInputs, CALIBRATION_IMAGES, 64, temperature,
                 DEFAULT_WINDOW, options);

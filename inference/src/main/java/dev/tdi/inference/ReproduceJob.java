@@ -47,6 +47,7 @@ public final class ReproduceJob {
         Workload data = Workload.load();
         out.println("data: " + data.source());
         EnergyLedger ledger = new EnergyLedger();
+        ShapeCheck.require(p.backend(), model.net(), List.of(complete, "dense", "none"));
         double t0 = p.temperatures()[0];
         Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(), t0),
                 ledger, null);

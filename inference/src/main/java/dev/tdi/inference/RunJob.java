@@ -32,6 +32,7 @@ public final class RunJob {
         Workload data = Workload.load();
         out.println("data: " + data.source());
         EnergyLedger ledger = new EnergyLedger();
+        ShapeCheck.require(p.backend(), model.net(), List.of(p.coupling())); // refuse in seconds, not after calibration
         out.println("calibrating (digital forward on " + Jobs.CALIBRATION_IMAGES + " calibration images) ...");
         Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(),
                 p.temperature()), ledger, out::println);
@@ -88,7 +89,7 @@ public final class RunJob {
         out.println(Jobs.row("saving vs measured H100 (J/image): net", String.format(Locale.ROOT, "%.3g x (GPU %.3g J)",
                 en.netSavingMeasured(), en.gpuMeasuredJ())));
         // per skip: what the strategy built and how much of the skip's contribution it keeps on the calibration set
-        var report = dev.tdi.coupling.CouplingStrategies.standard().couple(p.coupling(), e.skips()).report();
+        var report = e.strategies().couple(p.coupling(), e.skips()).report();
         out.print(report.format());
         out.print(ledger.describe());
         out.printf(Locale.ROOT, "wall time %.1f s%n", wall);

@@ -181,6 +181,7 @@ public final class UNetCompiler {
                         case CoupledSkip.Direct d -> op = checked(d.w(), op, layer, in);
                         case CoupledSkip.Bus b -> op = checked(b.w(), op, layer, in);
                         case CoupledSkip.LocalBus b -> op = checked(b.w(), op, layer, in);
+                        case CoupledSkip.Wired w -> op = checked(w.w(), op, layer, in);
                     }
                 }
                 if (op != null) {

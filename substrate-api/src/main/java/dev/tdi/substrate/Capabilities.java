@@ -89,7 +89,8 @@ public record Capabilities(Set<FactorKind> factorKinds, Set<OperatorKind> operat
             Factor f = factors.get(i);
             String where = "factor #" + i + " " + f.describe() + ": ";
             if (!factorKinds.contains(f.kind())) {
-                problems.add(where + "factor kind " + f.kind() + " is not supported (supported: " + factorKinds + ")");
+                problems.add(where + "factor kind " + f.kind() + " is not supported (supported: "
+                        + new java.util.TreeSet<>(factorKinds) + ")");
             }
             switch (f) {
                 case Factor.Coupling c -> checkOperator(problems, where, c.w());
@@ -139,7 +140,8 @@ public record Capabilities(Set<FactorKind> factorKinds, Set<OperatorKind> operat
 
     private void checkOperator(List<String> problems, String where, Operator w) {
         if (!operatorKinds.contains(w.kind())) {
-            problems.add(where + "operator kind " + w.kind() + " is not supported (supported: " + operatorKinds + ")");
+            problems.add(where + "operator kind " + w.kind() + " is not supported (supported: "
+                    + new java.util.TreeSet<>(operatorKinds) + ")");
         }
     }
 

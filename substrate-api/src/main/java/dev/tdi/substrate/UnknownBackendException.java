@@ -1,11 +1,21 @@
 package dev.tdi.substrate;
 
 import java.util.Collection;
+import java.util.List;
 
-/** A backend name that no installed {@link SubstrateProvider} answers to; the message lists the known names. */
+/**
+ * A backend name that no usable {@link SubstrateProvider} answers to; the message lists the known names, sorted,
+ * and any provider that failed to load with its cause.
+ */
 public final class UnknownBackendException extends SubstrateException {
     public UnknownBackendException(String name, Collection<String> known) {
-        super("unknown backend '" + name + "'; known backends: " + String.join(", ", known)
+        this(name, known, List.of());
+    }
+
+    public UnknownBackendException(String name, Collection<String> known,
+                                   Collection<SubstrateRegistry.Unavailable> unavailable) {
+        super("unknown backend '" + name + "'; known backends: "
+                + SubstrateRegistry.describe(known.stream().sorted().toList(), unavailable)
                 + " (a backend is found through META-INF/services/" + SubstrateProvider.class.getName() + ")");
     }
 }

@@ -37,7 +37,7 @@ public final class SystemOptions implements Validated {
     /** The coupling and interface specs must parse, before any work; errors name the option and the spec. */
     @Override
     public void validate() {
-        CouplingStrategies strategies = CouplingStrategies.standard();
+        CouplingStrategies strategies = dev.tdi.inference.Catalog.current().couplings(); // built-ins and plug-ins
         if (coupling.isBlank()) {
             throw new IllegalArgumentException("--coupling is empty, accepted: a strategy spec, one of "
                     + String.join("; ", strategies.usage().lines().toList()));
@@ -47,7 +47,7 @@ public final class SystemOptions implements Validated {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("--coupling '" + coupling + "': " + e.getMessage(), e);
         }
-        ConditioningInterfaces interfaces = ConditioningInterfaces.standard();
+        ConditioningInterfaces interfaces = dev.tdi.inference.Catalog.current().interfaces();
         if (conditioning.isBlank()) {
             throw new IllegalArgumentException("--interface is empty, accepted: an interface spec, one of "
                     + String.join("; ", interfaces.usage().lines().toList()));

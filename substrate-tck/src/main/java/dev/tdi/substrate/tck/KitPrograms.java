@@ -83,6 +83,60 @@ public final class KitPrograms {
                 .build();
     }
 
+    /**
+     * Two modules that want very different step sizes: {@code stiff} (2 units, k = 8) and {@code soft} (3 units,
+     * k = 0.5), weakly coupled, with a bias on soft. Run with dt = 0.05 and soft's own dt = 0.8 every mode has
+     * dt lambda in about [0.35, 0.45]; with dt = 0.05 everywhere soft relaxes 16 times more slowly.
+     */
+    public static Program twoSpeed() {
+        SplittableRandom rng = new SplittableRandom(19);
+        return Program.builder()
+                .module("stiff", 2)
+                .module("soft", 3)
+                .onSite("stiff", Potential.quadratic(8.0, 0.25))
+                .onSite("soft", Potential.quadratic(0.5, -0.5))
+                .coupling("stiff", "soft", new DenseOperator(2, 3, uniform(rng, 6, 0.3)))
+                .bias("soft", new float[] {0.3f, -0.2f, 0.1f})
+                .build();
+    }
+
+    /**
+     * A relu pair of {@code n} units each: s with a quadratic on-site (k, mu) and t = relu(s) through a relu Residual
+     * of weight w and zero bias (an identity operator). Integrating t out leaves s's own Gaussian N(mu, T / k), and
+     * t given s is N(relu(s), T / w): the marginal of t is a rectified Gaussian plus noise, in closed form.
+     */
+    public static Program reluPair(int n, double k, double mu, double w) {
+        float[] identity = new float[n * n];
+        for (int i = 0; i < n; i++) {
+            identity[i * n + i] = 1;
+        }
+        return Program.builder()
+                .module("s", n)
+                .module("t", n)
+                .onSite("s", Potential.quadratic(k, mu))
+                .residual("t", Activation.RELU, new float[n], w, new Factor.Source("s", new DenseOperator(n, n, identity)))
+                .build();
+    }
+
+    /**
+     * A feed-forward Gaussian chain: c (2, clamped) -> u (3) = W1 c + h1 through an identity Residual of weight 1,
+     * -> v (2) = W2 u + h2 through one of weight 2. Each free module is the target of one Residual and nothing else,
+     * so ancestral sampling (a depth schedule) draws its Boltzmann distribution.
+     */
+    public static Program feedForward() {
+        SplittableRandom rng = new SplittableRandom(23);
+        return Program.builder()
+                .module("c", 2)
+                .module("u", 3)
+                .module("v", 2)
+                .clamp("c", new float[] {0.8f, -0.6f})
+                .residual("u", Activation.IDENTITY, uniform(rng, 3, 0.4), 1.0,
+                        new Factor.Source("c", new DenseOperator(3, 2, uniform(rng, 6, 0.7))))
+                .residual("v", Activation.IDENTITY, uniform(rng, 2, 0.4), 2.0,
+                        new Factor.Source("u", new DenseOperator(2, 3, uniform(rng, 6, 0.7))))
+                .build();
+    }
+
     /** The forward pass of {@link #reluNetwork()} computed directly, layer by layer: {h1, h2, out}. */
     public static double[][] reluNetworkForward(Program p) {
         double[] x = toDouble(p.clampOf("in").values());

@@ -19,6 +19,8 @@ import dev.tdi.substrate.NumberFormat;
  * mean) has standard error sqrt((Sigma_ii Sigma_jj + Sigma_ij^2) / C) (Isserlis). Euler-Maruyama biases the
  * stationary variance of mode lambda to T / (lambda (1 - dt lambda / 2)); the kit compares with that exact
  * discrete-time covariance rather than widening the tolerance, so a 10 % error in the noise amplitude is caught.
+ * A backend that declares an exact or continuous-time integrator is compared with T A^{-1} instead, and its
+ * modes decorrelate as phi = exp(-dt lambda) ({@link #autocorrelationTime(dev.tdi.substrate.Integrator, double)}).
  *
  * <h2>Number formats</h2>
  * A fixed-point backend rounds weights, biases and states to the quantum q = 2^-fractionBits; its equilibrium
@@ -37,6 +39,16 @@ public final class Tolerances {
     public static double autocorrelationTime(double dt, double lambda) {
         double x = dt * lambda;
         return (2 - x) / x;
+    }
+
+    /**
+     * Integrated autocorrelation time (steps) of a mode whose rate per step is {@code rate} (dt lambda): an AR(1)
+     * with phi = 1 - rate under Euler-Maruyama, phi = exp(-rate) for an exact or continuous-time sampler;
+     * tau = (1 + phi) / (1 - phi).
+     */
+    public static double autocorrelationTime(dev.tdi.substrate.Integrator integrator, double rate) {
+        double phi = integrator == dev.tdi.substrate.Integrator.EULER_MARUYAMA ? 1 - rate : Math.exp(-rate);
+        return (1 + phi) / (1 - phi);
     }
 
     /** Z standard errors of a time-averaged mean of variance {@code variance} over n steps and C chains. */
