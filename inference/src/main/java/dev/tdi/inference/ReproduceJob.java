@@ -19,7 +19,12 @@ import java.util.Map;
 public final class ReproduceJob {
     /** Parameters. */
     public record Params(String backend, Path out, long seed, int evalInputs, Path model, int[] ranks,
-                         double[] temperatures) {
+                         double[] temperatures, EvaluationSplit split) {
+        /** On the dev split. */
+        public Params(String backend, Path out, long seed, int evalInputs, Path model, int[] ranks,
+                      double[] temperatures) {
+            this(backend, out, seed, evalInputs, model, ranks, temperatures, EvaluationSplit.DEV);
+        }
     }
 
     /** Ranks of the default sweep. */
@@ -48,8 +53,10 @@ public final class ReproduceJob {
         out.println("data: " + data.source());
         EnergyLedger ledger = new EnergyLedger();
         double t0 = p.temperatures()[0];
+        out.println("evaluation inputs: the first " + p.evalInputs() + " of the " + p.split().describe()
+                + ", each at its own t");
         Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(), t0),
-                ledger, null);
+                p.split(), ledger, null);
         Experiment.InterfaceMaker im = Jobs.interfaces();
         List<Map<String, Object>> all = new ArrayList<>();
         int total = 2 + 1 + 2 * p.ranks().length + 3 + INTERFACE_SIZES.length + READOUT_RANKS.length + 2 + 2
@@ -60,9 +67,9 @@ public final class ReproduceJob {
             Experiment.Outcome o = e.evaluate(cfg[0], cfg[1], im, Double.parseDouble(cfg[2]));
             done[0]++;
             double el = (System.nanoTime() - start) / 1e9;
-            out.printf(Locale.ROOT, "[%2d/%d] %-22s %-16s %-22s T=%-7.0e decoder cosine %.4f  (%.1f s; elapsed %.0f s,"
-                            + " ETA %.0f s)%n", done[0], total, label, cfg[0], o.conditioning(), o.temperature(),
-                    o.decoderCosine(), (System.nanoTime() - s) / 1e9, el, el / done[0] * (total - done[0]));
+            out.printf(Locale.ROOT, "[%2d/%d] %-22s %-16s %-22s T=%-7.0e eps-MSE ratio %.4f, decoder cosine %.4f"
+                            + "  (%.1f s; elapsed %.0f s, ETA %.0f s)%n", done[0], total, label, cfg[0],
+                    o.conditioning(), o.temperature(), o.output().overall().epsMseRatio(), o.decoderCosine(), (System.nanoTime() - s) / 1e9, el, el / done[0] * (total - done[0]));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("label", label);
             m.putAll(o.toMap());
@@ -154,6 +161,14 @@ public final class ReproduceJob {
         out.printf(Locale.ROOT, "| figure | seed (arXiv:2604.14332) | tdi (%s, %d held-out inputs, seed %d) |%n",
                 p.backend(), p.evalInputs(), p.seed());
         out.println("|---|---|---|");
+        OutputMetrics.Figures fo = full.output().overall();
+        out.printf(Locale.ROOT, "| epsilon MSE vs true noise, complete system / digital U-Net (ratio; %d inputs,"
+                + " %s split) | - | %.5f / %.5f (%.4f) |%n", fo.inputs(), p.split().id(), fo.epsMseSubstrate(),
+                fo.epsMseDigital(), fo.epsMseRatio());
+        out.printf(Locale.ROOT, "| x0-estimate PSNR, complete system / digital U-Net (%d inputs) | - | %.2f dB /"
+                + " %.2f dB |%n", fo.inputs(), fo.x0PsnrSubstrate(), fo.x0PsnrDigital());
+        out.printf(Locale.ROOT, "| epsilon MSE ratio, oracle bound (dense + oracle) | - | %.4f |%n",
+                oracle.output().overall().epsMseRatio());
         out.printf(Locale.ROOT, "| decoder cosine, complete system (%s + %s) | 0.9906 | %.4f |%n", complete,
                 completeIf, full.decoderCosine());
         out.printf(Locale.ROOT, "| decoder cosine, oracle bound (dense + oracle) | 1.0000 | %.4f |%n",
@@ -171,6 +186,9 @@ public final class ReproduceJob {
                 full.energy().netSavingMeasured(), full.energy().gpuMeasuredJ() / full.energy().substrateJ());
         out.printf(Locale.ROOT, "| steps to converge / per inference; time per step | - | %d / %d; %.2f ms |%n",
                 full.stepsToConverge(), full.stepsPerInference(), full.secondsPerStep() * 1e3);
+        out.println();
+        out.println("output figures of the complete system per t bucket:");
+        out.print(OutputMetrics.format(full.output()));
         out.println();
         out.println("ablations (decoder cosine):");
         out.printf(Locale.ROOT, "  complete system with a full readout (%s + %s, %d parameters): %.4f%n", complete,
@@ -201,6 +219,13 @@ public final class ReproduceJob {
         out.printf(Locale.ROOT, "wall time %.0f s%n", wall);
 
         Map<String, Object> r = new LinkedHashMap<>(header);
+        r.put("split", p.split().id());
+        r.put("split_definition", p.split().describe());
+        r.put("eval_inputs", p.evalInputs());
+        r.putAll(full.output().toMap());
+        r.put("epsilon_mse_ratio_oracle", oracle.output().overall().epsMseRatio());
+        r.put("long_range_lines", full.longRangeLines());
+        r.put("long_range_lines_dense", oracle.longRangeLines());
         r.put("decoder_cosine_complete", full.decoderCosine());
         r.put("decoder_cosine_oracle", oracle.decoderCosine());
         r.put("interface_parameters", full.interfaceParameters());
@@ -222,7 +247,6 @@ public final class ReproduceJob {
         r.put("steps_to_converge", full.stepsToConverge());
         r.put("steps_per_inference", full.stepsPerInference());
         r.put("seconds_per_step", full.secondsPerStep());
-        r.put("eval_inputs", p.evalInputs());
         r.put("rank_sweep", local.rows());
         r.put("rank_sweep_global", global.rows());
         r.put("interface_sweep", ifSweep);

@@ -16,7 +16,12 @@ import java.util.Map;
 public final class RunJob {
     /** Parameters of a run. */
     public record Params(String backend, String coupling, String conditioning, Path out, long seed, int evalInputs,
-                         double temperature, Path model) {
+                         double temperature, Path model, EvaluationSplit split) {
+        /** On the dev split. */
+        public Params(String backend, String coupling, String conditioning, Path out, long seed, int evalInputs,
+                      double temperature, Path model) {
+            this(backend, coupling, conditioning, out, seed, evalInputs, temperature, model, EvaluationSplit.DEV);
+        }
     }
 
     private RunJob() {
@@ -33,19 +38,26 @@ public final class RunJob {
         out.println("data: " + data.source());
         EnergyLedger ledger = new EnergyLedger();
         out.println("calibrating (digital forward on " + Jobs.CALIBRATION_IMAGES + " calibration images) ...");
+        out.println("evaluation inputs: the first " + p.evalInputs() + " of the " + p.split().describe()
+                + ", each at its own t");
         Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(),
-                p.temperature()), ledger, out::println);
+                p.temperature()), p.split(), ledger, out::println);
         Experiment.Outcome o = e.evaluate(p.coupling(), p.conditioning(), Jobs.interfaces(), p.temperature());
         double wall = (System.nanoTime() - start) / 1e9;
 
         out.println();
-        out.printf(Locale.ROOT, "results (%d held-out Fashion-MNIST test inputs, t uniform, T = %.3g):%n",
-                p.evalInputs(), p.temperature());
+        out.printf(Locale.ROOT, "results (%d inputs of the %s split, each at its own uniform t, T = %.3g):%n",
+                p.evalInputs(), p.split().id(), p.temperature());
+        out.print(OutputMetrics.format(o.output()));
+        out.println("secondary: decoder states against the digital U-Net's");
         out.println(Jobs.row("decoder cosine (mean / min)", String.format(Locale.ROOT, "%.4f / %.4f",
                 o.decoderCosine(), o.decoderCosineMin())));
         StringBuilder lv = new StringBuilder();
         o.decoderCosineByLevel().forEach((k, v) -> lv.append(String.format(Locale.ROOT, "level %d: %.4f  ", k, v)));
         out.println(Jobs.row("decoder cosine by level", lv.toString().trim()));
+        StringBuilder mods = new StringBuilder();
+        o.decoderCosineByModule().forEach((k, v) -> mods.append(String.format(Locale.ROOT, "%s %.4f  ", k, v)));
+        out.println(Jobs.row("decoder cosine by module", mods.toString().trim()));
         out.println(Jobs.row("denoiser output (epsilon) cosine", String.format(Locale.ROOT, "%.4f",
                 o.outputCosine())));
         out.println(Jobs.row("interface parameters", Long.toString(o.interfaceParameters())));
@@ -70,6 +82,11 @@ public final class RunJob {
         out.printf(Locale.ROOT, "wall time %.1f s%n", wall);
 
         Map<String, Object> results = new LinkedHashMap<>(header);
+        // output figures first; o.toMap() repeats them, and a repeated key keeps its first position
+        results.put("split", p.split().id());
+        results.put("split_definition", p.split().describe());
+        results.put("eval_inputs", p.evalInputs());
+        results.putAll(o.output().toMap());
         results.putAll(o.toMap());
         List<Map<String, Object>> skips = new ArrayList<>();
         for (var s : report.skips()) {
@@ -86,7 +103,6 @@ public final class RunJob {
             skips.add(m);
         }
         results.put("coupling_report", skips);
-        results.put("eval_inputs", p.evalInputs());
         results.put("energy_ledger", ledger.toMap());
         results.put("wall_seconds", wall);
         Jobs.writeJson(p.out().resolve("results.json"), results);

@@ -10,8 +10,9 @@ import picocli.CommandLine.Option;
 /** {@code tdi generate}: DDIM sampling with the substrate as the denoiser. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"DDIM sampling in which every denoiser call is a relaxation of the substrate (warm-started from",
-            "the previous call), beside the digital sampler from the same seeds. Writes DIR/samples.png and",
-            "DIR/results.json with the per-sample cosine."})
+            "the previous call), beside the digital sampler from the same seeds. Judges the samples with tdi's",
+            "classifier: FD against test images (digital, substrate, test halves), class agreement, confident",
+            "fraction, PSNR against the digital twin. Writes DIR/samples.png and DIR/results.json."})
 public final class GenerateCommand implements Callable<Integer> {
 
     @Mixin
@@ -23,8 +24,13 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "DDIM steps (default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--samples", paramLabel = "M", defaultValue = "4", description = "samples (default: ${DEFAULT-VALUE})")
+    @Option(names = "--samples", paramLabel = "M", defaultValue = "8",
+            description = "substrate samples, each beside its digital twin (>= 2; default: ${DEFAULT-VALUE})")
     int samples;
+
+    @Option(names = "--digital-samples", paramLabel = "D", defaultValue = "200",
+            description = "digital samples for FD(digital), >= --samples (default: ${DEFAULT-VALUE})")
+    int digitalSamples;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/generate", description = "output directory (default: ${DEFAULT-VALUE})")
     Path out;
@@ -32,7 +38,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         GenerateJob.execute(new GenerateJob.Params(substrate.backend(), system.coupling, system.conditioning, steps,
-                samples, out, substrate.seed, system.temperature(), substrate.model), System.out);
+                samples, out, substrate.seed, system.temperature(), substrate.model, digitalSamples), System.out);
         return 0;
     }
 }

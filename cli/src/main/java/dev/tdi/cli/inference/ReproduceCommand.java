@@ -31,8 +31,14 @@ public final class ReproduceCommand implements Callable<Integer> {
             description = "temperatures of the sweep; the first is used everywhere else (default: ${DEFAULT-VALUE})")
     double[] temperatures;
 
+    @Option(names = "--split", paramLabel = "dev|test", defaultValue = "dev",
+            description = {"evaluation split: dev (test images 0-249) or test (the frozen split, test images",
+                "500-4999; needs dataset-fashion-mnist). Default: ${DEFAULT-VALUE}"})
+    String split;
+
     @Override
     public Integer call() throws Exception {
+        dev.tdi.inference.EvaluationSplit sp = dev.tdi.inference.EvaluationSplit.parse(split);
         if (evalInputs < 1) {
             throw new IllegalArgumentException("--eval must be >= 1, found " + evalInputs);
         }
@@ -47,7 +53,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             }
         }
         ReproduceJob.execute(new ReproduceJob.Params(substrate.backend(), out, substrate.seed, evalInputs, substrate.model,
-                ranks, temperatures),
+                ranks, temperatures, sp),
                 System.out);
         return 0;
     }

@@ -10,8 +10,9 @@ import picocli.CommandLine.Option;
 /** {@code tdi run}: the complete system on held-out inputs. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"The main job: compile the U-Net onto a substrate with a coupling strategy and a conditioning",
-            "interface, relax it on held-out inputs, and report decoder cosine, interface size, couplings, steps,",
-            "time per step and energy per inference against a GPU. Writes DIR/results.json and DIR/denoiser.png."})
+            "interface, relax it on held-out inputs of an evaluation split, and report the epsilon MSE against the",
+            "true noise (substrate, digital, ratio) and the x0-estimate PSNR per t bucket, then the decoder cosine,",
+            "interface size, couplings, steps, time per step and energy per inference against a GPU. Writes DIR/results.json and DIR/denoiser.png."})
 public final class RunCommand implements Callable<Integer> {
 
     @Mixin
@@ -26,13 +27,19 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--eval", paramLabel = "N", defaultValue = "32", description = "held-out evaluation inputs (default: ${DEFAULT-VALUE})")
     int evalInputs;
 
+    @Option(names = "--split", paramLabel = "dev|test", defaultValue = "dev",
+            description = {"evaluation split: dev (test images 0-249, where defaults are chosen) or test (the frozen",
+                "split, test images 500-4999; needs dataset-fashion-mnist). Default: ${DEFAULT-VALUE}"})
+    String split;
+
     @Override
     public Integer call() throws Exception {
+        dev.tdi.inference.EvaluationSplit sp = dev.tdi.inference.EvaluationSplit.parse(split);
         if (evalInputs < 1) {
             throw new IllegalArgumentException("--eval must be >= 1, found " + evalInputs);
         }
         RunJob.execute(new RunJob.Params(substrate.backend(), system.coupling, system.conditioning, out,
-                substrate.seed, evalInputs, system.temperature(), substrate.model),
+                substrate.seed, evalInputs, system.temperature(), substrate.model, sp),
                 System.out);
         return 0;
     }
