@@ -57,6 +57,11 @@ public final class Workload {
         return new Workload(x, d.height() * d.width(), n, source);
     }
 
+    /** A workload over given images (count x size values on [-1, 1]), for tests. */
+    static Workload of(float[] images, int size, int count, String source) {
+        return new Workload(images, size, count, source);
+    }
+
     /** Where the images came from. */
     public String source() {
         return source;
