@@ -53,6 +53,12 @@ class InferenceCommandsTest {
         "reproduce --backend nope|nope|sim",
         "run --eval 0|--eval|>= 1",
         "generate --steps 0|--steps|>= 1",
+        "generate --samples 1|--samples|>= 2",
+        "generate --samples 10 --digital-samples 5|--digital-samples|>= --samples",
+        "run --split train|--split|dev, test",
+        "reproduce --split holdout|--split|dev, test",
+        "train-classifier --batch 12|--batch|multiple of 8",
+        "train-classifier --epochs 0|--epochs|>= 1",
     })
     void badInputIsRefusedWithTheAcceptedValues(String args, String names, String accepted) {
         Result r = run(args.split(" "));
