@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * Sample quality at scale, judged by tdi's own Fashion-MNIST classifier (docs/physics.md, "Metrics"): FD in its
  * feature space between reference (test) images and digital samples, and substrate samples; FD of the reference
- * set against itself split in halves (the floor a perfect model would approach at that sample size); the class
+ * set against itself split in halves, and its first D images (D the digital sample count, at most half) against the
+ * rest (the floor a perfect model would score at D samples; FD grows as samples shrink); the class
  * agreement between each substrate sample and its digital twin (same seed); the confident fraction (max class
  * probability >= {@value #CONFIDENT}); the PSNR of each substrate sample against its digital twin.
  */
@@ -22,7 +23,8 @@ public final class SampleQuality {
 
     /** Every figure with the number of images behind it. */
     public record Report(int referenceImages, int digitalSamples, int substrateSamples, double fdDigital,
-                         double fdSubstrate, double fdTestHalves, double classAgreement, double confidentFraction,
+                         double fdSubstrate, double fdTestHalves, int matchedImages, double fdTestMatched,
+                         double classAgreement, double confidentFraction,
                          double confidentFractionDigital, double confidentFractionReference, double psnrVsDigitalDb,
                          double psnrVsDigitalDbMin) {
 
@@ -32,6 +34,8 @@ public final class SampleQuality {
             m.put("fd_digital", fdDigital);
             m.put("fd_substrate", fdSubstrate);
             m.put("fd_test_halves", fdTestHalves);
+            m.put("fd_test_matched", fdTestMatched);
+            m.put("fd_test_matched_images", matchedImages);
             m.put("class_agreement", classAgreement);
             m.put("confident_fraction", confidentFraction);
             m.put("confident_fraction_digital", confidentFractionDigital);
@@ -53,6 +57,8 @@ public final class SampleQuality {
                     + " images)%n", fdSubstrate, substrateSamples, referenceImages));
             b.append(String.format(Locale.ROOT, "  FD test vs test (halves)                   %9.3f  (%d vs %d images)%n",
                     fdTestHalves, referenceImages / 2, referenceImages - referenceImages / 2));
+            b.append(String.format(Locale.ROOT, "  FD test vs test (matched count)            %9.3f  (%d vs %d images)%n",
+                    fdTestMatched, matchedImages, referenceImages - matchedImages));
             b.append(String.format(Locale.ROOT, "  class agreement, substrate vs digital twin %9.4f  (%d pairs)%n",
                     classAgreement, substrateSamples));
             b.append(String.format(Locale.ROOT, "  confident fraction (max p >= %.1f): substrate %.4f (%d), digital"
@@ -84,13 +90,17 @@ public final class SampleQuality {
         double[][] rf = features(ref, 0, ref.n());
         int half = ref.n() / 2;
         double fdHalves = FrechetDistance.between(features(ref, 0, half), features(ref, half, ref.n()));
+        // the floor at the digital sample count: that many test images against the rest of the reference
+        int matched = Math.max(2, Math.min(dig.n(), half));
+        double fdMatched = FrechetDistance.between(features(ref, 0, matched), features(ref, matched, ref.n()));
         int n = substrate.size();
         double[] psnr = new double[n];
         for (int i = 0; i < n; i++) {
             psnr[i] = OutputMetrics.psnr(substrate.get(i), digital.get(i));
         }
         return new Report(ref.n(), dig.n(), n, FrechetDistance.between(features(dig, 0, dig.n()), rf),
-                FrechetDistance.between(features(sub, 0, n), rf), fdHalves, classAgreement(sub, dig, n),
+                FrechetDistance.between(features(sub, 0, n), rf), fdHalves, matched, fdMatched,
+                classAgreement(sub, dig, n),
                 confidentFraction(sub), confidentFraction(dig), confidentFraction(ref), Metrics.mean(psnr),
                 Metrics.min(psnr));
     }
