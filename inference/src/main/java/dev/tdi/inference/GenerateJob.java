@@ -41,6 +41,8 @@ public final class GenerateJob {
 
     /** Default number of digital samples (cheap: one batched U-Net pass per DDIM step). */
     public static final int DEFAULT_DIGITAL_SAMPLES = 200;
+    /** Twins drawn in samples.png (the first ones). */
+    static final int PNG_SAMPLES = 16;
     /** Digital samples per batched DDIM pass (bounds memory). */
     static final int DIGITAL_BATCH = 100;
 
@@ -220,8 +222,9 @@ public final class GenerateJob {
                 relaxNanos / 1e6 / Math.max(1, relaxSteps), wall);
         int side = (int) Math.round(Math.sqrt(net.inputSize()));
         Path png = p.out().resolve("samples.png");
-        Plots.imageGrid(png, List.of("digital DDIM", "substrate DDIM"), List.of(digital.subList(0, substrate.size()),
-                substrate), side, 3,
+        int shown = Math.min(PNG_SAMPLES, substrate.size());
+        Plots.imageGrid(png, List.of("digital DDIM", "substrate DDIM"), List.of(digital.subList(0, shown),
+                substrate.subList(0, shown)), side, 3,
                 "DDIM, " + p.steps() + " steps, same seeds: " + p.coupling() + " + " + p.conditioning() + " on "
                         + p.backend());
         Map<String, Object> r = new LinkedHashMap<>(header);
