@@ -123,8 +123,8 @@ public final class OutputMetrics {
     /** The summary as table rows (substrate, digital, ratio or difference, inputs), overall and per bucket. */
     public static String format(Summary s) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(java.util.Locale.ROOT, "  %-34s %11s %11s %11s %7s%n", "output (vs true noise / clean x0)",
-                "substrate", "digital", "sub/dig", "inputs"));
+        b.append(String.format(java.util.Locale.ROOT, "  %-34s %11s %11s %11s %7s%n",
+                "output (vs true noise / clean x0)", "substrate", "digital", "sub/dig", "inputs"));
         row(b, "epsilon MSE, all t", s.overall(), true);
         s.byBucket().forEach((k, v) -> row(b, "epsilon MSE, t " + k, v, true));
         row(b, "x0-estimate PSNR (dB), all t", s.overall(), false);

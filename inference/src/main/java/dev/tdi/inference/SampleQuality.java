@@ -23,7 +23,8 @@ public final class SampleQuality {
 
     /** Every figure with the number of images behind it. */
     public record Report(int referenceImages, int digitalSamples, int substrateSamples, double fdDigital,
-                         double fdSubstrate, double fdTestHalves, int matchedImages, double fdTestMatched,
+                         double fdSubstrate, double fdDigitalTwins, double fdTestHalves, int matchedImages,
+                         double fdTestMatched,
                          double classAgreement, double confidentFraction,
                          double confidentFractionDigital, double confidentFractionReference, double psnrVsDigitalDb,
                          double psnrVsDigitalDbMin) {
@@ -33,6 +34,7 @@ public final class SampleQuality {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("fd_digital", fdDigital);
             m.put("fd_substrate", fdSubstrate);
+            m.put("fd_digital_twins", fdDigitalTwins);
             m.put("fd_test_halves", fdTestHalves);
             m.put("fd_test_matched", fdTestMatched);
             m.put("fd_test_matched_images", matchedImages);
@@ -55,9 +57,14 @@ public final class SampleQuality {
                     + " images)%n", fdDigital, digitalSamples, referenceImages));
             b.append(String.format(Locale.ROOT, "  FD substrate vs test                       %9.3f  (%d samples vs %d"
                     + " images)%n", fdSubstrate, substrateSamples, referenceImages));
-            b.append(String.format(Locale.ROOT, "  FD test vs test (halves)                   %9.3f  (%d vs %d images)%n",
+            b.append(String.format(Locale.ROOT, "  FD digital twins vs test                   %9.3f  (%d samples vs %d"
+                    + " images: FD(substrate)'s like-for-like)%n", fdDigitalTwins, substrateSamples,
+                    referenceImages));
+            b.append(String.format(Locale.ROOT, "  FD test vs test (halves)                   %9.3f  (%d vs %d"
+                    + " images)%n",
                     fdTestHalves, referenceImages / 2, referenceImages - referenceImages / 2));
-            b.append(String.format(Locale.ROOT, "  FD test vs test (matched count)            %9.3f  (%d vs %d images)%n",
+            b.append(String.format(Locale.ROOT, "  FD test vs test (matched count)            %9.3f  (%d vs %d"
+                    + " images)%n",
                     fdTestMatched, matchedImages, referenceImages - matchedImages));
             b.append(String.format(Locale.ROOT, "  class agreement, substrate vs digital twin %9.4f  (%d pairs)%n",
                     classAgreement, substrateSamples));
@@ -74,7 +81,8 @@ public final class SampleQuality {
      * Judges samples. {@code substrate.get(i)} and {@code digital.get(i)} share a seed for i below the substrate
      * count (the digital list may be longer); images are flattened 28x28 on [-1, 1].
      */
-    public static Report measure(Classifier c, List<float[]> reference, List<float[]> digital, List<float[]> substrate) {
+    public static Report measure(Classifier c, List<float[]> reference, List<float[]> digital,
+                                 List<float[]> substrate) {
         if (substrate.size() > digital.size()) {
             throw new IllegalArgumentException(substrate.size() + " substrate samples but only " + digital.size()
                     + " digital twins");
@@ -99,7 +107,8 @@ public final class SampleQuality {
             psnr[i] = OutputMetrics.psnr(substrate.get(i), digital.get(i));
         }
         return new Report(ref.n(), dig.n(), n, FrechetDistance.between(features(dig, 0, dig.n()), rf),
-                FrechetDistance.between(features(sub, 0, n), rf), fdHalves, matched, fdMatched,
+                FrechetDistance.between(features(sub, 0, n), rf),
+                FrechetDistance.between(features(dig, 0, n), rf), fdHalves, matched, fdMatched,
                 classAgreement(sub, dig, n),
                 confidentFraction(sub), confidentFraction(dig), confidentFraction(ref), Metrics.mean(psnr),
                 Metrics.min(psnr));

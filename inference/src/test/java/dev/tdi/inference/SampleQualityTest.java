@@ -52,10 +52,12 @@ class SampleQualityTest {
         SampleQuality.Report r = SampleQuality.measure(Classifier.loadDefault(), ref, dig, dig.subList(0, 40));
         assertEquals(1.0, r.classAgreement(), 0);
         assertEquals(OutputMetrics.MAX_PSNR_DB, r.psnrVsDigitalDb(), 0);
-        assertEquals(r.fdDigital(), r.fdSubstrate(), 1e-9);
+        assertEquals(r.fdDigitalTwins(), r.fdSubstrate(), 1e-9);
+        assertTrue(r.fdTestMatched() > 0 && r.matchedImages() == 40, r.toString());
         assertEquals(160, r.referenceImages());
         assertTrue(r.fdTestHalves() > 0 && r.confidentFractionReference() > 0.5, r.toString());
         assertTrue(r.toMap().keySet().containsAll(List.of("fd_digital", "fd_substrate", "fd_test_halves",
-                "class_agreement", "confident_fraction", "psnr_vs_digital_db", "digital_samples", "substrate_samples")));
+                "class_agreement", "confident_fraction", "psnr_vs_digital_db", "digital_samples", "substrate_samples",
+                "fd_digital_twins", "fd_test_matched")));
     }
 }
