@@ -19,13 +19,18 @@ import java.util.Map;
 public final class ReproduceJob {
     /** Parameters. */
     public record Params(String backend, Path out, long seed, int evalInputs, Path model, int[] ranks,
-                         double[] temperatures, EvaluationSplit split) {
-        /** On the dev split. */
+                         double[] temperatures, EvaluationSplit split, int samples, int digitalSamples) {
+        /** On the dev split, without generation. */
         public Params(String backend, Path out, long seed, int evalInputs, Path model, int[] ranks,
                       double[] temperatures) {
-            this(backend, out, seed, evalInputs, model, ranks, temperatures, EvaluationSplit.DEV);
+            this(backend, out, seed, evalInputs, model, ranks, temperatures, EvaluationSplit.DEV, 0, 0);
         }
     }
+
+    /** The sample-quality figures of generation that reproduce copies into its results.json. */
+    static final List<String> GENERATION_KEYS = List.of("fd_digital", "fd_substrate", "fd_digital_twins",
+            "fd_test_halves", "fd_test_matched", "class_agreement", "confident_fraction", "confident_fraction_digital",
+            "psnr_vs_digital_db", "reference_images", "digital_samples", "substrate_samples");
 
     /** Ranks of the default sweep. */
     public static final int[] RANKS = {1, 2, 4, 8, 16, 32, 64};
@@ -154,6 +159,14 @@ public final class ReproduceJob {
         long[] steps = {1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128};
         double[] curveOracle = e.relaxationCurve("dense", Jobs.oracleOf(e), steps);
         double[] curveFull = e.relaxationCurve(complete, minimal, steps);
+        Map<String, Object> generation = new LinkedHashMap<>();
+        if (p.samples() > 0) {
+            out.println("generation (complete system, 20 DDIM steps): " + p.samples() + " substrate and "
+                    + p.digitalSamples() + " digital samples ...");
+            Map<String, Object> g = GenerateJob.execute(new GenerateJob.Params(p.backend(), complete, completeIf, 20,
+                    p.samples(), p.out().resolve("generate"), p.seed(), t0, p.model(), p.digitalSamples()), out);
+            GENERATION_KEYS.forEach(k -> generation.put(k, g.get(k)));
+        }
         double wall = (System.nanoTime() - start) / 1e9;
 
         // the table
@@ -226,6 +239,7 @@ public final class ReproduceJob {
         r.put("epsilon_mse_ratio_oracle", oracle.output().overall().epsMseRatio());
         r.put("long_range_lines", full.longRangeLines());
         r.put("long_range_lines_dense", oracle.longRangeLines());
+        r.putAll(generation);
         r.put("decoder_cosine_complete", full.decoderCosine());
         r.put("decoder_cosine_oracle", oracle.decoderCosine());
         r.put("interface_parameters", full.interfaceParameters());

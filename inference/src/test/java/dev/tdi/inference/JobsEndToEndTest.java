@@ -52,7 +52,7 @@ class JobsEndToEndTest {
     void reproduceWritesEveryKeyAndThePlots() throws Exception {
         Path out = dir.resolve("reproduce");
         String text = capture(o -> ReproduceJob.execute(new ReproduceJob.Params("reference", out, 3, 2, model,
-                new int[]{1, 2}, new double[]{1e-4, 1}), o));
+                new int[]{1, 2}, new double[]{1e-4, 1}, EvaluationSplit.DEV, 2, 4), o));
         assertHeader(text);
         assertTrue(text.contains("| decoder cosine, oracle bound (dense + oracle) | 1.0000 | 1.0000 |"), text);
         JsonObject j = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
@@ -63,7 +63,8 @@ class JobsEndToEndTest {
             assertTrue(j.has(k), "results.json lacks " + k);
         }
         for (String k : new String[]{"split", "epsilon_mse_ratio", "x0_psnr_db", "by_t_bucket", "long_range_lines",
-            "long_range_lines_dense", "epsilon_mse_ratio_oracle"}) {
+            "long_range_lines_dense", "epsilon_mse_ratio_oracle", "fd_digital", "fd_substrate", "fd_test_halves",
+            "class_agreement"}) {
             assertTrue(j.has(k), "results.json lacks " + k);
         }
         assertEquals("reference", j.get("backend").getAsString());

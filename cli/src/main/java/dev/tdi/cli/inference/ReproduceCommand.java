@@ -36,8 +36,21 @@ public final class ReproduceCommand implements Callable<Integer> {
                 "500-4999; needs dataset-fashion-mnist). Default: ${DEFAULT-VALUE}"})
     String split;
 
+    @Option(names = "--samples", paramLabel = "M", defaultValue = "8",
+            description = "substrate samples of the generation figures (FD, class agreement, PSNR; 0 = skip, else >= 2;"
+                    + " default: ${DEFAULT-VALUE})")
+    int samples;
+
+    @Option(names = "--digital-samples", paramLabel = "D", defaultValue = "200",
+            description = "digital samples of the generation figures, >= --samples (default: ${DEFAULT-VALUE})")
+    int digitalSamples;
+
     @Override
     public Integer call() throws Exception {
+        if (samples == 1 || samples < 0 || (samples > 0 && digitalSamples < samples)) {
+            throw new IllegalArgumentException("--samples must be 0 (no generation) or >= 2, and --digital-samples >="
+                    + " --samples; found " + samples + " and " + digitalSamples);
+        }
         dev.tdi.inference.EvaluationSplit sp = dev.tdi.inference.EvaluationSplit.parse(split);
         if (evalInputs < 1) {
             throw new IllegalArgumentException("--eval must be >= 1, found " + evalInputs);
@@ -53,7 +66,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             }
         }
         ReproduceJob.execute(new ReproduceJob.Params(substrate.backend(), out, substrate.seed, evalInputs, substrate.model,
-                ranks, temperatures, sp),
+                ranks, temperatures, sp, samples, digitalSamples),
                 System.out);
         return 0;
     }

@@ -57,6 +57,7 @@ class InferenceCommandsTest {
         "generate --samples 10 --digital-samples 5|--digital-samples|>= --samples",
         "run --split train|--split|dev, test",
         "reproduce --split holdout|--split|dev, test",
+        "reproduce --samples 1|--samples|>= 2",
         "train-classifier --batch 12|--batch|multiple of 8",
         "train-classifier --epochs 0|--epochs|>= 1",
     })
