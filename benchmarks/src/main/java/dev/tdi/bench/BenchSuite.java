@@ -120,7 +120,7 @@ public final class BenchSuite {
         for (Case c : cases) {
             Program p = BenchPrograms.build(c.kind(), c.d(), Math.max(1, c.k()), 1);
             long[] cost;
-            try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.defaults())) {
+            try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of("range=unbounded"))) {
                 s.program(p);
                 cost = ((SimSubstrate) s).costPerStep(c.chains());
                 StepTimer.Timing t = StepTimer.time(s, c.chains(), warm, runNs, 5);
@@ -133,7 +133,7 @@ public final class BenchSuite {
             if (c.group().equals("bandwidth")) {
                 // the same step on one thread, against the one-thread bandwidth: a per-core figure that a busy
                 // machine disturbs less than the all-core one
-                try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of("threads=1"))) {
+                try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of("threads=1", "range=unbounded"))) {
                     s.program(p);
                     StepTimer.Timing t = StepTimer.time(s, c.chains(), warm, runNs, 5);
                     rows.add(new Row(c.name(), c.kind().id(), p.units(), c.k(), c.chains(), "sim-1-thread",

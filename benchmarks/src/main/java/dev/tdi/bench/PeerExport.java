@@ -78,7 +78,7 @@ public final class PeerExport {
             x0[i] = (float) rnd.nextDouble(-1, 1);
         }
         Npy.write(out.resolve("x0.npy"), x0, x0.length);
-        try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.defaults())) {
+        try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of("range=unbounded"))) {
             s.program(p);
             RunResult r = s.run(RunSpec.builder().steps(0, 1).stepSize(dt).temperature(0).initialState(x0).build());
             Npy.write(out.resolve("x1.npy"), r.finalState(0), x0.length);

@@ -20,7 +20,8 @@ public final class QuickCheck {
         BenchPrograms.Kind kind = BenchPrograms.Kind.of(a[0]);
         int d = Integer.parseInt(a[1]), k = Integer.parseInt(a[2]), chains = Integer.parseInt(a[3]);
         Program p = BenchPrograms.build(kind, d, k, 1);
-        try (Substrate s = SubstrateRegistry.open(a[4], SubstrateConfig.defaults())) {
+        try (Substrate s = SubstrateRegistry.open(a[4], a[4].equals("sim")
+                ? SubstrateConfig.of("range=unbounded") : SubstrateConfig.defaults())) {
             s.program(p);
             StepTimer.Timing t = StepTimer.time(s, chains, 2_000_000_000L, 200_000_000L, 5);
             String extra = "";

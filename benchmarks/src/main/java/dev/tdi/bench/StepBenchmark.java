@@ -63,7 +63,8 @@ public class StepBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         Program p = BenchPrograms.build(BenchPrograms.Kind.of(kind), d, k, 1);
-        substrate = SubstrateRegistry.open(backend, SubstrateConfig.defaults());
+        substrate = SubstrateRegistry.open(backend, backend.equals("sim")
+                ? SubstrateConfig.of("range=unbounded") : SubstrateConfig.defaults()) // random programs: no device range;
         substrate.program(p);
         spec = StepTimer.spec(chains, steps(kind, d, k, chains, backend));
     }

@@ -90,7 +90,7 @@ public final class SuiteMain {
                 double nsPerStep = r.getPrimaryResult().getScore() * 1000 / steps;
                 Program prog = BenchPrograms.build(BenchPrograms.Kind.of(kind), d, k, 1);
                 long[] cost;
-                try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.defaults())) {
+                try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of("range=unbounded"))) {
                     s.program(prog);
                     cost = ((SimSubstrate) s).costPerStep(chains);
                 }

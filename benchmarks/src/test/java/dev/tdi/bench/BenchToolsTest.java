@@ -32,7 +32,7 @@ class BenchToolsTest {
         for (BenchPrograms.Kind kind : BenchPrograms.Kind.values()) {
             Program p = BenchPrograms.build(kind, 2048, 8, 1);
             assertTrue(Math.abs(p.units() - 2048) <= 2048 * 0.1, kind + " has " + p.units() + " units");
-            try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.defaults())) {
+            try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of("range=unbounded"))) {
                 s.program(p);
                 RunResult r = s.run(StepTimer.spec(2, 300));
                 for (float v : r.mean(1)) {

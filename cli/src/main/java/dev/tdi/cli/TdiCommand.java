@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             dev.tdi.cli.bench.BenchCommand.class,
             dev.tdi.cli.fpga.FpgaEmulatorCommand.class,
             dev.tdi.cli.unet.TrainCommand.class,
+            dev.tdi.cli.unet.TrainClassifierCommand.class,
             dev.tdi.cli.unet.SampleCommand.class,
             dev.tdi.cli.unet.UNetForwardCommand.class,
             CommandLine.HelpCommand.class

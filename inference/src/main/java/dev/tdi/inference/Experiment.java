@@ -37,8 +37,13 @@ public final class Experiment {
                         int calibTimesteps, double temperature, long window, UNetCompiler.Options options) {
     }
 
-    /** What one configuration measured. */
+    /**
+     * What one configuration measured: the output figures first ({@link OutputMetrics}), then the decoder cosine
+     * (mean, min, per level, per module), sizes, steps and energy. {@code states} holds the relaxed module states of
+     * the first {@link #KEPT_STATES} inputs only (for pictures), so that large evaluations stay small in memory.
+     */
     public record Outcome(String backend, String coupling, String conditioning, double temperature,
+                          OutputMetrics.Summary output, Map<String, Double> decoderCosineByModule,
                           double decoderCosine, double decoderCosineMin, Map<Integer, Double> decoderCosineByLevel,
                           double outputCosine, long interfaceParameters, long interfaceMacs, long skipCouplings,
                           long denseSkipCouplings, long longRangeLines, int maxRank, long stepsToConverge,
@@ -58,11 +63,13 @@ public final class Experiment {
             m.put("coupling", coupling);
             m.put("interface", conditioning);
             m.put("temperature", temperature);
+            m.putAll(output.toMap());
             m.put("decoder_cosine", decoderCosine);
             m.put("decoder_cosine_min", decoderCosineMin);
             Map<String, Double> lv = new LinkedHashMap<>();
             decoderCosineByLevel.forEach((k, v) -> lv.put("level" + k, v));
             m.put("decoder_cosine_by_level", lv);
+            m.put("decoder_cosine_by_module", decoderCosineByModule);
             m.put("output_cosine", outputCosine);
             m.put("interface_parameters", interfaceParameters);
             m.put("interface_macs", interfaceMacs);
@@ -97,6 +104,11 @@ public final class Experiment {
         }
     }
 
+    /** Inputs whose relaxed states an {@link Outcome} keeps. */
+    public static final int KEPT_STATES = 8;
+    /** Inputs relaxed per call of {@link #relaxBatch}. */
+    public static final int BATCH = 8;
+
     private final UNet net;
     private final Setup setup;
     private final List<SkipConnection> skips;
@@ -108,14 +120,32 @@ public final class Experiment {
     private final Consumer<String> log;
     private final CouplingStrategies strategies;
 
-    /** An experiment whose coupling specs resolve against {@link Catalog#current()} (built-ins and plug-ins). */
+    /** An experiment on the first {@code setup.evalInputs()} inputs of the dev split. */
     public Experiment(UNet net, Workload data, Setup setup, EnergyLedger ledger, Consumer<String> log) {
-        this(net, data, setup, ledger, log, Catalog.current().couplings());
+        this(net, data, setup, EvaluationSplit.DEV, ledger, log);
     }
 
-    /** An experiment whose coupling specs resolve against {@code strategies} (e.g. {@code Catalog.of(myModule)}). */
+    /** An experiment on the dev split whose coupling specs resolve against {@code strategies}. */
     public Experiment(UNet net, Workload data, Setup setup, EnergyLedger ledger, Consumer<String> log,
                       CouplingStrategies strategies) {
+        this(net, data, setup, EvaluationSplit.DEV, ledger, log, strategies);
+    }
+
+    /**
+     * An experiment on the first {@code setup.evalInputs()} inputs of {@code split}, whose coupling specs resolve
+     * against {@link Catalog#current()} (built-ins and plug-ins).
+     */
+    public Experiment(UNet net, Workload data, Setup setup, EvaluationSplit split, EnergyLedger ledger,
+                      Consumer<String> log) {
+        this(net, data, setup, split, ledger, log, Catalog.current().couplings());
+    }
+
+    /**
+     * An experiment on {@code split} whose coupling specs resolve against {@code strategies} (e.g.
+     * {@code Catalog.of(myModule)}).
+     */
+    public Experiment(UNet net, Workload data, Setup setup, EvaluationSplit split, EnergyLedger ledger,
+                      Consumer<String> log, CouplingStrategies strategies) {
         this.strategies = strategies;
         this.net = net;
         this.setup = setup;
@@ -125,10 +155,7 @@ public final class Experiment {
         int steps = net.config().diffusionSteps();
         // calibration activations: digital forward on calibration images at sampled t
         int nCal = Math.min(setup.calibImages(), data.calibrationAvailable());
-        if (setup.evalInputs() > data.evaluationAvailable()) {
-            throw new IllegalArgumentException("asked for " + setup.evalInputs() + " evaluation inputs; "
-                    + data.source() + " holds " + data.evaluationAvailable() + " held out from calibration");
-        }
+        List<Workload.Noised> inputs = split.inputs(net, data, setup.evalInputs());
         float[] cx = new float[nCal * net.inputSize()];
         int[] ct = new int[nCal];
         SplittableRandom r = new SplittableRandom(setup.seed() ^ 0x5DEECE66DL);
@@ -145,8 +172,7 @@ public final class Experiment {
         }
         this.eval = new ArrayList<>();
         this.digital = new ArrayList<>();
-        for (int i = 0; i < setup.evalInputs(); i++) {
-            Workload.Noised n = data.noised(net, i, setup.seed());
+        for (Workload.Noised n : inputs) {
             eval.add(n);
             UNet.Forward f = net.forward(n.xt(), new int[]{n.t()});
             Map<String, float[]> taps = new LinkedHashMap<>();
@@ -313,30 +339,44 @@ public final class Experiment {
             double[] cos = new double[n];
             double[] outCos = new double[n];
             Map<Integer, double[]> byLevel = new LinkedHashMap<>();
+            Map<String, double[]> byModule = new LinkedHashMap<>();
+            List<OutputMetrics.Sample> output = new ArrayList<>();
             List<Map<String, float[]>> states = new ArrayList<>();
             long steps = 0;
             long nanos = 0;
             long t0 = System.nanoTime();
-            for (int i = 0; i < n; i++) {
-                Workload.Noised in = eval.get(i);
-                var r = d.denoise(in.xt(), ConditioningInput.of(in.t(), net.config().diffusionSteps()), null,
-                        setup.seed() + i);
-                steps += r.steps();
-                nanos += r.wallNanos();
-                released += r.released();
-                cos[i] = Metrics.decoderCosine(r.states(), digital.get(i), c.decoderModules());
-                outCos[i] = Metrics.cosine(r.states().get("out"), digital.get(i).get("out"));
-                for (var e : c.decoderLevels().entrySet()) {
-                    byLevel.computeIfAbsent(e.getKey(), k -> new double[n])[i] =
-                            Metrics.decoderCosine(r.states(), digital.get(i), e.getValue());
+            for (int first = 0; first < n; first += BATCH) {
+                List<SubstrateDenoiser.Relaxed> batch = relaxBatch(d, eval.subList(first, Math.min(n, first + BATCH)),
+                        first);
+                for (int b = 0; b < batch.size(); b++) {
+                    int i = first + b;
+                    var r = batch.get(b);
+                    steps += r.steps();
+                    nanos += r.wallNanos();
+                    released += r.released();
+                    cos[i] = Metrics.decoderCosine(r.states(), digital.get(i), c.decoderModules());
+                    outCos[i] = Metrics.cosine(r.states().get("out"), digital.get(i).get("out"));
+                    output.add(OutputMetrics.of(net.config(), eval.get(i), r.states().get("out"),
+                            digital.get(i).get("out")));
+                    for (var e : c.decoderLevels().entrySet()) {
+                        byLevel.computeIfAbsent(e.getKey(), k -> new double[n])[i] =
+                                Metrics.decoderCosine(r.states(), digital.get(i), e.getValue());
+                    }
+                    for (String m : c.decoderModules()) {
+                        byModule.computeIfAbsent(m, k -> new double[n])[i] =
+                                Metrics.cosine(r.states().get(m), digital.get(i).get(m));
+                    }
+                    if (i < KEPT_STATES) {
+                        states.add(r.states());
+                    }
                 }
-                states.add(r.states());
-                if (log != null && (i + 1) % Math.max(1, n / 4) == 0) {
+                int done = Math.min(n, first + BATCH);
+                if (log != null && (done * 4 / n > first * 4 / n || done == n)) {
                     double el = (System.nanoTime() - t0) / 1e9;
                     log.accept(String.format(java.util.Locale.ROOT,
                             "  [%s + %s] %d/%d inputs, %d steps each, %.0f steps/s, ETA %.0f s", c.strategy(),
-                            iface.spec(), i + 1, n, r.steps(), steps / Math.max(1e-9, nanos / 1e9),
-                            el / (i + 1) * (n - i - 1)));
+                            iface.spec(), done, n, d.settings().steps(), steps / Math.max(1e-9, nanos / 1e9),
+                            el / done * (n - done)));
                 }
             }
             Map<Integer, Double> lv = new LinkedHashMap<>();
@@ -358,7 +398,10 @@ public final class Experiment {
                 case dev.tdi.coupling.CoupledSkip.Wired w -> w.rank();
                 default -> 0;
             }).max().orElse(0);
-            return new Outcome(setup.backend(), c.strategy(), iface.spec(), temperature, Metrics.mean(cos),
+            Map<String, Double> mod = new LinkedHashMap<>();
+            byModule.forEach((k, v) -> mod.put(k, Metrics.mean(v)));
+            return new Outcome(setup.backend(), c.strategy(), iface.spec(), temperature,
+                    OutputMetrics.summarize(output), mod, Metrics.mean(cos),
                     Metrics.min(cos), lv, Metrics.mean(outCos), iface.parameters(), iface.multiplyAccumulates(),
                     c.skipCouplings(), dense, c.longRangeLines(), maxRank, converge, perInference,
                     nanos / 1e9 / steps, c.plan().eta(), energy, states,
@@ -367,6 +410,21 @@ public final class Experiment {
                     teff.stream().mapToDouble(Double::doubleValue).min().orElse(temperature),
                     teff.stream().mapToDouble(Double::doubleValue).max().orElse(temperature));
         }
+    }
+
+    /**
+     * Relaxes one batch of evaluation inputs (input {@code first + b} seeded by {@code seed + first + b}). One call
+     * per batch, so that a backend that relaxes several inputs at once can take the whole list; today each input is
+     * one relaxation in turn.
+     */
+    List<SubstrateDenoiser.Relaxed> relaxBatch(SubstrateDenoiser d, List<Workload.Noised> batch, int first) {
+        List<SubstrateDenoiser.Relaxed> out = new ArrayList<>(batch.size());
+        for (int b = 0; b < batch.size(); b++) {
+            Workload.Noised in = batch.get(b);
+            out.add(d.denoise(in.xt(), ConditioningInput.of(in.t(), net.config().diffusionSteps()), null,
+                    setup.seed() + first + b));
+        }
+        return out;
     }
 
     /**

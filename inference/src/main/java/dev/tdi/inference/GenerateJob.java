@@ -5,6 +5,7 @@ import dev.tdi.conditioning.ConditioningInterface;
 import dev.tdi.substrate.Substrate;
 import dev.tdi.substrate.SubstrateRegistry;
 import dev.tdi.unet.UNet;
+import dev.tdi.unet.classify.Classifier;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -21,9 +22,29 @@ import java.util.SplittableRandom;
  */
 public final class GenerateJob {
     /** Parameters. */
+    /**
+     * Parameters.
+     *
+     * @param samples        substrate samples (each with a digital twin from the same seed)
+     * @param digitalSamples digital samples for FD(digital) (at least {@code samples}; the first {@code samples} are
+     *                       the twins)
+     */
     public record Params(String backend, String coupling, String conditioning, int steps, int samples, Path out,
-                         long seed, double temperature, Path model) {
+                         long seed, double temperature, Path model, int digitalSamples) {
+        /** With as many digital samples as {@link #DEFAULT_DIGITAL_SAMPLES} (at least {@code samples}). */
+        public Params(String backend, String coupling, String conditioning, int steps, int samples, Path out,
+                      long seed, double temperature, Path model) {
+            this(backend, coupling, conditioning, steps, samples, out, seed, temperature, model,
+                    Math.max(samples, DEFAULT_DIGITAL_SAMPLES));
+        }
     }
+
+    /** Default number of digital samples (cheap: one batched U-Net pass per DDIM step). */
+    public static final int DEFAULT_DIGITAL_SAMPLES = 200;
+    /** Twins drawn in samples.png (the first ones). */
+    static final int PNG_SAMPLES = 16;
+    /** Digital samples per batched DDIM pass (bounds memory). */
+    static final int DIGITAL_BATCH = 100;
 
     private GenerateJob() {
     }
@@ -61,11 +82,80 @@ public final class GenerateJob {
         return x0;
     }
 
-    public static Map<String, Object> execute(Params p, PrintStream out) throws IOException {
-        if (p.steps() < 1 || p.samples() < 1) {
-            throw new IllegalArgumentException("--steps and --samples must be >= 1, found " + p.steps() + " and "
-                    + p.samples());
+    /** The starting noise x_T of sample m: standard normal from a generator seeded by (seed, m). */
+    static float[] startingNoise(UNet net, long seed, int m) {
+        SplittableRandom r = new SplittableRandom(seed * 7919 + m);
+        float[] xT = new float[net.inputSize()];
+        for (int i = 0; i < xT.length; i++) {
+            xT[i] = (float) Workload.gaussian(r);
         }
+        return xT;
+    }
+
+    /**
+     * n digital DDIM samples from the starting noise of samples 0..n-1, in batches of {@value #DIGITAL_BATCH}:
+     * DDIM's update is per pixel and every image of a batch is at the same t, so one trajectory of the concatenated
+     * batch is the batch of trajectories.
+     */
+    static List<float[]> digitalSamples(UNet net, int[] ts, long seed, int n) {
+        int size = net.inputSize();
+        List<float[]> out = new ArrayList<>(n);
+        for (int first = 0; first < n; first += DIGITAL_BATCH) {
+            int m = Math.min(DIGITAL_BATCH, n - first);
+            float[] xT = new float[m * size];
+            for (int i = 0; i < m; i++) {
+                System.arraycopy(startingNoise(net, seed, first + i), 0, xT, i * size, size);
+            }
+            double[] tb = new double[m];
+            float[] x0 = ddim(net, xT, ts, (x, t) -> {
+                java.util.Arrays.fill(tb, t);
+                return net.predict(x, tb);
+            });
+            for (int i = 0; i < m; i++) {
+                out.add(java.util.Arrays.copyOfRange(x0, i * size, (i + 1) * size));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The reference images for FD: the test split (test images 500-4999) when the full test set is installed, else
+     * the shipped subset (test images 0-499). Returns where they came from.
+     */
+    static String referenceImages(Workload data, List<float[]> into) {
+        EvaluationSplit test = EvaluationSplit.TEST;
+        if (data.count() >= test.index(test.size() - 1) + 1) {
+            for (int k = 0; k < test.size(); k++) {
+                into.add(data.image(test.index(k)));
+            }
+            return "the test split, Fashion-MNIST test images " + test.index(0) + "-" + test.index(test.size() - 1);
+        }
+        int n = Math.min(data.count(), dev.tdi.unet.EvaluationSet.SIZE);
+        for (int i = 0; i < n; i++) {
+            into.add(data.image(i));
+        }
+        return "Fashion-MNIST test images 0-" + (n - 1) + " (the shipped subset; install dataset-fashion-mnist for"
+                + " the 4,500-image test split)";
+    }
+
+    private static Classifier loadClassifier() throws IOException {
+        try {
+            return Classifier.loadDefault();
+        } catch (java.io.UncheckedIOException e) {
+            throw new IOException("the shipped classifier is not in this build (" + e.getCause().getMessage() + ")", e);
+        }
+    }
+
+    public static Map<String, Object> execute(Params p, PrintStream out) throws IOException {
+        if (p.steps() < 1 || p.samples() < 2) {
+            throw new IllegalArgumentException("--steps must be >= 1 and --samples >= 2 (FD needs a covariance), found "
+                    + p.steps() + " and " + p.samples());
+        }
+        if (p.digitalSamples() < p.samples()) {
+            throw new IllegalArgumentException("--digital-samples must be >= --samples (the first are the substrate"
+                    + " samples' twins), found " + p.digitalSamples() + " < " + p.samples());
+        }
+        Classifier classifier = loadClassifier();
         Jobs.validate(p.backend(), List.of(p.coupling()), List.of(p.conditioning()));
         long start = System.nanoTime();
         Jobs.Model model = Jobs.loadModel(p.model());
@@ -83,7 +173,8 @@ public final class GenerateJob {
                 p.seed());
         int[] ts = schedule(net.config().diffusionSteps(), p.steps());
         int n = net.config().diffusionSteps();
-        List<float[]> digital = new ArrayList<>();
+        out.printf(Locale.ROOT, "digital DDIM: %d samples ...%n", p.digitalSamples());
+        List<float[]> digital = digitalSamples(net, ts, p.seed(), p.digitalSamples());
         List<float[]> substrate = new ArrayList<>();
         double[] cos = new double[p.samples()];
         long relaxSteps = 0;
@@ -96,12 +187,8 @@ public final class GenerateJob {
                     + " converge at T = 0), warm-started%n", p.steps(), d.stepsPerInference(), c.plan().scheduled()
                     ? "hold schedule, " + c.plan().holdWindow() + " steps per phase" : "burn-in + window", converge);
             for (int m = 0; m < p.samples(); m++) {
-                SplittableRandom r = new SplittableRandom(p.seed() * 7919 + m);
-                float[] xT = new float[net.inputSize()];
-                for (int i = 0; i < xT.length; i++) {
-                    xT[i] = (float) Workload.gaussian(r);
-                }
-                float[] dig = ddim(net, xT, ts, (x, t) -> net.predict(x, new double[]{t}));
+                float[] xT = startingNoise(net, p.seed(), m);
+                float[] dig = digital.get(m);
                 float[][] warm = {null};
                 long[] acc = {0, 0};
                 int sample = m;
@@ -115,7 +202,6 @@ public final class GenerateJob {
                 });
                 relaxSteps += acc[0];
                 relaxNanos += acc[1];
-                digital.add(dig);
                 substrate.add(sub);
                 cos[m] = Metrics.cosine(sub, dig);
                 double el = (System.nanoTime() - start) / 1e9;
@@ -124,16 +210,27 @@ public final class GenerateJob {
                         acc[0] / Math.max(1e-9, acc[1] / 1e9), el / (m + 1) * (p.samples() - m - 1));
             }
         }
+        List<float[]> reference = new ArrayList<>();
+        String referenceSource = referenceImages(data, reference);
+        SampleQuality.Report q = SampleQuality.measure(classifier, reference, digital, substrate);
         double wall = (System.nanoTime() - start) / 1e9;
+        out.println("sample quality (classifier " + classifier.metadata().getOrDefault("command", "shipped")
+                + ", test accuracy " + classifier.metadata().getOrDefault("test_accuracy", "?") + "); reference: "
+                + referenceSource);
+        out.print(q.format());
         out.printf(Locale.ROOT, "mean per-sample cosine %.4f (min %.4f) over %d samples; %.3f ms per relaxation step;"
                 + " wall time %.0f s%n", Metrics.mean(cos), Metrics.min(cos), p.samples(),
                 relaxNanos / 1e6 / Math.max(1, relaxSteps), wall);
         int side = (int) Math.round(Math.sqrt(net.inputSize()));
         Path png = p.out().resolve("samples.png");
-        Plots.imageGrid(png, List.of("digital DDIM", "substrate DDIM"), List.of(digital, substrate), side, 3,
+        int shown = Math.min(PNG_SAMPLES, substrate.size());
+        Plots.imageGrid(png, List.of("digital DDIM", "substrate DDIM"), List.of(digital.subList(0, shown),
+                substrate.subList(0, shown)), side, 3,
                 "DDIM, " + p.steps() + " steps, same seeds: " + p.coupling() + " + " + p.conditioning() + " on "
                         + p.backend());
         Map<String, Object> r = new LinkedHashMap<>(header);
+        r.putAll(q.toMap());
+        r.put("reference_source", referenceSource);
         r.put("ddim_steps", p.steps());
         r.put("samples", p.samples());
         r.put("temperature", p.temperature());

@@ -96,14 +96,9 @@ public final class Jobs {
         Files.writeString(file, json + "\n");
     }
 
-    /** x0 estimate from x_t and a predicted epsilon at step t, clipped to [-1, 1]. */
+    /** x0 estimate from x_t and a predicted epsilon at step t, clipped to [-1, 1] ({@link OutputMetrics#x0Estimate}). */
     public static float[] x0Estimate(UNet net, float[] xt, float[] eps, int t) {
-        double ab = Workload.alphaBar(net.config(), t);
-        float[] x0 = new float[xt.length];
-        for (int i = 0; i < x0.length; i++) {
-            x0[i] = (float) Math.max(-1, Math.min(1, (xt[i] - Math.sqrt(1 - ab) * eps[i]) / Math.sqrt(ab)));
-        }
-        return x0;
+        return OutputMetrics.x0Estimate(net.config(), xt, eps, t);
     }
 
     /**

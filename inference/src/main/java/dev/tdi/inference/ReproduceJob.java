@@ -19,8 +19,18 @@ import java.util.Map;
 public final class ReproduceJob {
     /** Parameters. */
     public record Params(String backend, Path out, long seed, int evalInputs, Path model, int[] ranks,
-                         double[] temperatures) {
+                         double[] temperatures, EvaluationSplit split, int samples, int digitalSamples) {
+        /** On the dev split, without generation. */
+        public Params(String backend, Path out, long seed, int evalInputs, Path model, int[] ranks,
+                      double[] temperatures) {
+            this(backend, out, seed, evalInputs, model, ranks, temperatures, EvaluationSplit.DEV, 0, 0);
+        }
     }
+
+    /** The sample-quality figures of generation that reproduce copies into its results.json. */
+    static final List<String> GENERATION_KEYS = List.of("fd_digital", "fd_substrate", "fd_digital_twins",
+            "fd_test_halves", "fd_test_matched", "class_agreement", "confident_fraction", "confident_fraction_digital",
+            "psnr_vs_digital_db", "reference_images", "digital_samples", "substrate_samples");
 
     /** Ranks of the default sweep. */
     public static final int[] RANKS = {1, 2, 4, 8, 16, 32, 64};
@@ -49,8 +59,10 @@ public final class ReproduceJob {
         EnergyLedger ledger = new EnergyLedger();
         ShapeCheck.require(p.backend(), model.net(), List.of(complete, "dense", "none"));
         double t0 = p.temperatures()[0];
+        out.println("evaluation inputs: the first " + p.evalInputs() + " of the " + p.split().describe()
+                + ", each at its own t");
         Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(), t0),
-                ledger, null);
+                p.split(), ledger, null);
         Experiment.InterfaceMaker im = Jobs.interfaces();
         List<Map<String, Object>> all = new ArrayList<>();
         int total = 2 + 1 + 2 * p.ranks().length + 3 + INTERFACE_SIZES.length + READOUT_RANKS.length + 2 + 2
@@ -61,9 +73,9 @@ public final class ReproduceJob {
             Experiment.Outcome o = e.evaluate(cfg[0], cfg[1], im, Double.parseDouble(cfg[2]));
             done[0]++;
             double el = (System.nanoTime() - start) / 1e9;
-            out.printf(Locale.ROOT, "[%2d/%d] %-22s %-16s %-22s T=%-7.0e decoder cosine %.4f  (%.1f s; elapsed %.0f s,"
-                            + " ETA %.0f s)%n", done[0], total, label, cfg[0], o.conditioning(), o.temperature(),
-                    o.decoderCosine(), (System.nanoTime() - s) / 1e9, el, el / done[0] * (total - done[0]));
+            out.printf(Locale.ROOT, "[%2d/%d] %-22s %-16s %-22s T=%-7.0e eps-MSE ratio %.4f, decoder cosine %.4f"
+                            + "  (%.1f s; elapsed %.0f s, ETA %.0f s)%n", done[0], total, label, cfg[0],
+                    o.conditioning(), o.temperature(), o.output().overall().epsMseRatio(), o.decoderCosine(), (System.nanoTime() - s) / 1e9, el, el / done[0] * (total - done[0]));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("label", label);
             m.putAll(o.toMap());
@@ -110,24 +122,22 @@ public final class ReproduceJob {
         Experiment.Outcome denseNoIf = eval.apply("no interface", new String[]{"dense", "none", tt});
         Experiment.Outcome noBoth = eval.apply("no skip, no interface", new String[]{"none", "none", tt});
         List<Map<String, Object>> tSweep = new ArrayList<>();
-        double[] fullMse = RunJob.epsilonMse(e, full);
         tSweep.add(Map.of("temperature", t0, "decoder_cosine", full.decoderCosine(),
-                "epsilon_mse_ratio", fullMse[0] / fullMse[1]));
+                "epsilon_mse_ratio", full.output().overall().epsMseRatio()));
         double[] ts = new double[p.temperatures().length];
         double[] tc = new double[p.temperatures().length];
         double[] tm = new double[p.temperatures().length];
         ts[0] = t0;
         tc[0] = full.decoderCosine();
-        tm[0] = fullMse[0] / fullMse[1];
+        tm[0] = full.output().overall().epsMseRatio();
         for (int i = 1; i < p.temperatures().length; i++) {
             Experiment.Outcome o = eval.apply("temperature", new String[]{complete, completeIf,
                 Double.toString(p.temperatures()[i])});
-            double[] mse = RunJob.epsilonMse(e, o);
             tSweep.add(Map.of("temperature", p.temperatures()[i], "decoder_cosine", o.decoderCosine(),
-                    "epsilon_mse_ratio", mse[0] / mse[1]));
+                    "epsilon_mse_ratio", o.output().overall().epsMseRatio()));
             ts[i] = p.temperatures()[i];
             tc[i] = o.decoderCosine();
-            tm[i] = mse[0] / mse[1];
+            tm[i] = o.output().overall().epsMseRatio();
         }
         out.println("decoder shift (dense vs none, exact fixed points) ...");
         double shift = e.decoderShift();
@@ -155,6 +165,14 @@ public final class ReproduceJob {
         long[] steps = {1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128};
         double[] curveOracle = e.relaxationCurve("dense", Jobs.oracleOf(e), steps);
         double[] curveFull = e.relaxationCurve(complete, minimal, steps);
+        Map<String, Object> generation = new LinkedHashMap<>();
+        if (p.samples() > 0) {
+            out.println("generation (complete system, 20 DDIM steps): " + p.samples() + " substrate and "
+                    + p.digitalSamples() + " digital samples ...");
+            Map<String, Object> g = GenerateJob.execute(new GenerateJob.Params(p.backend(), complete, completeIf, 20,
+                    p.samples(), p.out().resolve("generate"), p.seed(), t0, p.model(), p.digitalSamples()), out);
+            GENERATION_KEYS.forEach(k -> generation.put(k, g.get(k)));
+        }
         double wall = (System.nanoTime() - start) / 1e9;
 
         // the table
@@ -162,6 +180,14 @@ public final class ReproduceJob {
         out.printf(Locale.ROOT, "| figure | seed (arXiv:2604.14332) | tdi (%s, %d held-out inputs, seed %d) |%n",
                 p.backend(), p.evalInputs(), p.seed());
         out.println("|---|---|---|");
+        OutputMetrics.Figures fo = full.output().overall();
+        out.printf(Locale.ROOT, "| epsilon MSE vs true noise, complete system / digital U-Net (ratio; %d inputs,"
+                + " %s split) | - | %.5f / %.5f (%.4f) |%n", fo.inputs(), p.split().id(), fo.epsMseSubstrate(),
+                fo.epsMseDigital(), fo.epsMseRatio());
+        out.printf(Locale.ROOT, "| x0-estimate PSNR, complete system / digital U-Net (%d inputs) | - | %.2f dB /"
+                + " %.2f dB |%n", fo.inputs(), fo.x0PsnrSubstrate(), fo.x0PsnrDigital());
+        out.printf(Locale.ROOT, "| epsilon MSE ratio, oracle bound (dense + oracle) | - | %.4f |%n",
+                oracle.output().overall().epsMseRatio());
         out.printf(Locale.ROOT, "| decoder cosine, complete system (%s + %s) | 0.9906 | %.4f |%n", complete,
                 completeIf, full.decoderCosine());
         out.printf(Locale.ROOT, "| decoder cosine, oracle bound (dense + oracle) | 1.0000 | %.4f |%n",
@@ -179,6 +205,9 @@ public final class ReproduceJob {
                 full.energy().netSavingMeasured(), full.energy().gpuMeasuredJ() / full.energy().substrateJ());
         out.printf(Locale.ROOT, "| steps to converge / per inference; time per step | - | %d / %d; %.2f ms |%n",
                 full.stepsToConverge(), full.stepsPerInference(), full.secondsPerStep() * 1e3);
+        out.println();
+        out.println("output figures of the complete system per t bucket:");
+        out.print(OutputMetrics.format(full.output()));
         out.println();
         out.println("ablations (decoder cosine):");
         out.printf(Locale.ROOT, "  complete system with a full readout (%s + %s, %d parameters): %.4f%n", complete,
@@ -210,6 +239,14 @@ public final class ReproduceJob {
         out.printf(Locale.ROOT, "wall time %.0f s%n", wall);
 
         Map<String, Object> r = new LinkedHashMap<>(header);
+        r.put("split", p.split().id());
+        r.put("split_definition", p.split().describe());
+        r.put("eval_inputs", p.evalInputs());
+        r.putAll(full.output().toMap());
+        r.put("epsilon_mse_ratio_oracle", oracle.output().overall().epsMseRatio());
+        r.put("long_range_lines", full.longRangeLines());
+        r.put("long_range_lines_dense", oracle.longRangeLines());
+        r.putAll(generation);
         r.put("decoder_cosine_complete", full.decoderCosine());
         r.put("decoder_cosine_oracle", oracle.decoderCosine());
         r.put("interface_parameters", full.interfaceParameters());
@@ -231,7 +268,6 @@ public final class ReproduceJob {
         r.put("steps_to_converge", full.stepsToConverge());
         r.put("steps_per_inference", full.stepsPerInference());
         r.put("seconds_per_step", full.secondsPerStep());
-        r.put("eval_inputs", p.evalInputs());
         r.put("rank_sweep", local.rows());
         r.put("rank_sweep_global", global.rows());
         r.put("interface_sweep", ifSweep);

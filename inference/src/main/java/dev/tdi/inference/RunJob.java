@@ -16,7 +16,12 @@ import java.util.Map;
 public final class RunJob {
     /** Parameters of a run. */
     public record Params(String backend, String coupling, String conditioning, Path out, long seed, int evalInputs,
-                         double temperature, Path model) {
+                         double temperature, Path model, EvaluationSplit split) {
+        /** On the dev split. */
+        public Params(String backend, String coupling, String conditioning, Path out, long seed, int evalInputs,
+                      double temperature, Path model) {
+            this(backend, coupling, conditioning, out, seed, evalInputs, temperature, model, EvaluationSplit.DEV);
+        }
     }
 
     private RunJob() {
@@ -34,24 +39,28 @@ public final class RunJob {
         EnergyLedger ledger = new EnergyLedger();
         ShapeCheck.require(p.backend(), model.net(), List.of(p.coupling())); // refuse in seconds, not after calibration
         out.println("calibrating (digital forward on " + Jobs.CALIBRATION_IMAGES + " calibration images) ...");
+        out.println("evaluation inputs: the first " + p.evalInputs() + " of the " + p.split().describe()
+                + ", each at its own t");
         Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(),
-                p.temperature()), ledger, out::println);
+                p.temperature()), p.split(), ledger, out::println);
         Experiment.Outcome o = e.evaluate(p.coupling(), p.conditioning(), Jobs.interfaces(), p.temperature());
         double wall = (System.nanoTime() - start) / 1e9;
 
         out.println();
-        out.printf(Locale.ROOT, "results (%d held-out Fashion-MNIST test inputs, t uniform, T = %.3g):%n",
-                p.evalInputs(), p.temperature());
+        out.printf(Locale.ROOT, "results (%d inputs of the %s split, each at its own uniform t, T = %.3g):%n",
+                p.evalInputs(), p.split().id(), p.temperature());
+        out.print(OutputMetrics.format(o.output()));
+        out.println("secondary: decoder states against the digital U-Net's");
         out.println(Jobs.row("decoder cosine (mean / min)", String.format(Locale.ROOT, "%.4f / %.4f",
                 o.decoderCosine(), o.decoderCosineMin())));
         StringBuilder lv = new StringBuilder();
         o.decoderCosineByLevel().forEach((k, v) -> lv.append(String.format(Locale.ROOT, "level %d: %.4f  ", k, v)));
         out.println(Jobs.row("decoder cosine by level", lv.toString().trim()));
+        StringBuilder mods = new StringBuilder();
+        o.decoderCosineByModule().forEach((k, v) -> mods.append(String.format(Locale.ROOT, "%s %.4f  ", k, v)));
+        out.println(Jobs.row("decoder cosine by module", mods.toString().trim()));
         out.println(Jobs.row("denoiser output (epsilon) cosine", String.format(Locale.ROOT, "%.4f",
                 o.outputCosine())));
-        double[] mse = epsilonMse(e, o);
-        out.println(Jobs.row("epsilon MSE vs true noise: substrate / digital", String.format(Locale.ROOT,
-                "%.5f / %.5f (ratio %.4f, %d inputs)", mse[0], mse[1], mse[0] / mse[1], p.evalInputs())));
         out.println(Jobs.row("interface parameters", Long.toString(o.interfaceParameters())));
         out.println(Jobs.row("skip couplings (dense skips)", o.skipCouplings() + " (" + o.denseSkipCouplings()
                 + ")"));
@@ -95,6 +104,11 @@ public final class RunJob {
         out.printf(Locale.ROOT, "wall time %.1f s%n", wall);
 
         Map<String, Object> results = new LinkedHashMap<>(header);
+        // output figures first; o.toMap() repeats them, and a repeated key keeps its first position
+        results.put("split", p.split().id());
+        results.put("split_definition", p.split().describe());
+        results.put("eval_inputs", p.evalInputs());
+        results.putAll(o.output().toMap());
         results.putAll(o.toMap());
         List<Map<String, Object>> skips = new ArrayList<>();
         for (var s : report.skips()) {
@@ -111,33 +125,12 @@ public final class RunJob {
             skips.add(m);
         }
         results.put("coupling_report", skips);
-        results.put("eval_inputs", p.evalInputs());
-        results.put("epsilon_mse_substrate", mse[0]);
-        results.put("epsilon_mse_digital", mse[1]);
-        results.put("epsilon_mse_ratio", mse[0] / mse[1]);
         results.put("energy_ledger", ledger.toMap());
         results.put("wall_seconds", wall);
         Jobs.writeJson(p.out().resolve("results.json"), results);
         writeDenoiserPng(p.out().resolve("denoiser.png"), e, o, Math.min(8, p.evalInputs()), p);
         out.println("wrote " + p.out().resolve("results.json") + " and " + p.out().resolve("denoiser.png"));
         return results;
-    }
-
-    /** Mean squared error of the predicted noise against the true noise: {substrate, digital}. */
-    static double[] epsilonMse(Experiment e, Experiment.Outcome o) {
-        double s = 0, d = 0;
-        long n = 0;
-        for (int i = 0; i < o.states().size(); i++) {
-            float[] eps = e.evalInputs().get(i).eps();
-            float[] sub = o.states().get(i).get("out");
-            float[] dig = e.digitalTaps().get(i).get("out");
-            for (int j = 0; j < eps.length; j++) {
-                s += (sub[j] - eps[j]) * (double) (sub[j] - eps[j]);
-                d += (dig[j] - eps[j]) * (double) (dig[j] - eps[j]);
-            }
-            n += eps.length;
-        }
-        return new double[] {s / n, d / n};
     }
 
     static void writeDenoiserPng(Path file, Experiment e, Experiment.Outcome o, int n, Params p) throws IOException {

@@ -10,8 +10,9 @@ import java.util.SplittableRandom;
 
 /**
  * Inputs for evaluation and calibration: Fashion-MNIST images (held-out test split, scaled to [-1, 1]) noised to
- * x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps at seeded random t. Evaluation uses test images 0..n-1, calibration
- * images from {@link #calibrationOffset()} on, so the two never overlap.
+ * x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps at seeded random t. Evaluation inputs come from an
+ * {@link EvaluationSplit} (dev: test images 0-249, test: 500-4999), calibration images from
+ * {@link #calibrationOffset()} on, so the two never overlap.
  */
 public final class Workload {
     /** Default location of the Debian package dataset-fashion-mnist. */
@@ -55,6 +56,11 @@ public final class Workload {
         int n = d.count();
         float[] x = d.images(0, n);
         return new Workload(x, d.height() * d.width(), n, source);
+    }
+
+    /** A workload over given images (count x size values on [-1, 1]), for tests. */
+    static Workload of(float[] images, int size, int count, String source) {
+        return new Workload(images, size, count, source);
     }
 
     /** Where the images came from. */

@@ -52,7 +52,7 @@ class JobsEndToEndTest {
     void reproduceWritesEveryKeyAndThePlots() throws Exception {
         Path out = dir.resolve("reproduce");
         String text = capture(o -> ReproduceJob.execute(new ReproduceJob.Params("reference", out, 3, 2, model,
-                new int[]{1, 2}, new double[]{1e-4, 1}), o));
+                new int[]{1, 2}, new double[]{1e-4, 1}, EvaluationSplit.DEV, 2, 4), o));
         assertHeader(text);
         assertTrue(text.contains("| decoder cosine, oracle bound (dense + oracle) | 1.0000 | 1.0000 |"), text);
         JsonObject j = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
@@ -60,6 +60,11 @@ class JobsEndToEndTest {
             "decoder_shift", "conditioning_deficit", "energy_saving_net", "skip_couplings_dense", "skip_couplings_hbc",
             "hbc_rank", "steps_to_converge", "backend", "seed", "eval_inputs", "rank_sweep", "rank_sweep_global",
             "readout_sweep", "decoder_cosine_complete_full_readout", "long_range_lines_dense", "long_range_lines_hbc"}) {
+            assertTrue(j.has(k), "results.json lacks " + k);
+        }
+        for (String k : new String[]{"split", "epsilon_mse_ratio", "x0_psnr_db", "by_t_bucket", "long_range_lines",
+            "long_range_lines_dense", "epsilon_mse_ratio_oracle", "fd_digital", "fd_substrate", "fd_test_halves",
+            "class_agreement"}) {
             assertTrue(j.has(k), "results.json lacks " + k);
         }
         assertEquals("reference", j.get("backend").getAsString());
@@ -94,6 +99,24 @@ class JobsEndToEndTest {
         assertTrue(Files.size(out.resolve("denoiser.png")) > 1000);
         JsonObject j = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
         assertEquals("hbc:k=2", j.get("coupling").getAsString());
+        // output figures lead, with the split and the input count
+        assertTrue(text.contains("epsilon MSE, t 600-999") && text.contains("x0-estimate PSNR (dB), all t"), text);
+        java.util.List<String> keys = new java.util.ArrayList<>(j.keySet());
+        for (String k : new String[]{"split", "eval_inputs", "epsilon_mse_ratio", "epsilon_mse_substrate",
+            "epsilon_mse_digital", "x0_psnr_db", "by_t_bucket", "decoder_cosine_by_module"}) {
+            assertTrue(j.has(k), "results.json lacks " + k);
+        }
+        assertTrue(keys.indexOf("epsilon_mse_ratio") < keys.indexOf("decoder_cosine"), keys.toString());
+        assertEquals("dev", j.get("split").getAsString());
+        assertEquals(2, j.get("eval_inputs").getAsInt());
+        double ratio = j.get("epsilon_mse_ratio").getAsDouble();
+        assertEquals(j.get("epsilon_mse_substrate").getAsDouble() / j.get("epsilon_mse_digital").getAsDouble(), ratio,
+                1e-12);
+        int counted = 0;
+        for (var b : j.getAsJsonObject("by_t_bucket").entrySet()) {
+            counted += b.getValue().getAsJsonObject().get("inputs").getAsInt();
+        }
+        assertEquals(2, counted, "every input falls in one t bucket");
         assertTrue(text.contains("captured"), "the per-skip coupling table is printed:\n" + text);
         var skips = j.getAsJsonArray("coupling_report");
         assertEquals(1, skips.size()); // the tiny model has two levels: one skip
@@ -105,9 +128,16 @@ class JobsEndToEndTest {
 
         Path gen = dir.resolve("generate");
         String g = capture(o -> GenerateJob.execute(new GenerateJob.Params("reference", "dense", "oracle", 3, 2, gen, 3,
-                1e-6, model), o));
+                1e-6, model, 8), o));
         assertHeader(g);
         JsonObject gj = JsonParser.parseString(Files.readString(gen.resolve("results.json"))).getAsJsonObject();
+        for (String k : new String[]{"fd_digital", "fd_substrate", "fd_test_halves", "class_agreement",
+            "confident_fraction", "psnr_vs_digital_db", "digital_samples", "substrate_samples", "reference_images"}) {
+            assertTrue(gj.has(k), "generate's results.json lacks " + k);
+        }
+        assertEquals(2, gj.get("substrate_samples").getAsInt());
+        assertEquals(8, gj.get("digital_samples").getAsInt());
+        assertTrue(g.contains("FD substrate vs test") && g.contains("class agreement"), g);
         for (var c : gj.getAsJsonArray("per_sample_cosine")) {
             assertTrue(c.getAsDouble() > 0.999, "exact skips + oracle: substrate DDIM follows digital DDIM: " + gj);
         }

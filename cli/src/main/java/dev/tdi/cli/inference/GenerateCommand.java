@@ -12,9 +12,10 @@ import picocli.CommandLine.Option;
 /** {@code tdi generate}: DDIM sampling with the substrate as the denoiser. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"DDIM sampling in which every denoiser call is a relaxation of the substrate (warm-started from",
-            "the previous call), beside the digital sampler from the same seeds. Writes DIR/samples.png and",
-            "DIR/results.json with the per-sample cosine."})
-public final class GenerateCommand implements Callable<Integer> {
+            "the previous call), beside the digital sampler from the same seeds. Judges the samples with tdi's",
+            "classifier: FD against test images (digital, substrate, test halves), class agreement, confident",
+            "fraction, PSNR against the digital twin. Writes DIR/samples.png and DIR/results.json."})
+public final class GenerateCommand implements Callable<Integer>, dev.tdi.cli.validation.Validated {
 
     @Mixin
     SubstrateOptions substrate;
@@ -27,19 +28,34 @@ public final class GenerateCommand implements Callable<Integer> {
             + " model's diffusion steps) (default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Range(min = 1, max = 256)
-    @Option(names = "--samples", paramLabel = "M", defaultValue = "4", description = "samples, 1..256 (default: ${DEFAULT-VALUE})")
+    @Range(min = 2, max = 1024)
+    @Option(names = "--samples", paramLabel = "M", defaultValue = "8",
+            description = "substrate samples, each beside its digital twin, 2..1024 (default: ${DEFAULT-VALUE})")
     int samples;
+
+    @Range(min = 2, max = 100000)
+    @Option(names = "--digital-samples", paramLabel = "D", defaultValue = "200",
+            description = "digital samples for FD(digital), 2..100000 and >= --samples (default: ${DEFAULT-VALUE})")
+    int digitalSamples;
 
     @Output(writes = {"samples.png", "results.json"})
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/generate", description = "output directory, created"
             + " if absent; samples.png and results.json there are replaced (default: ${DEFAULT-VALUE})")
     Path out;
 
+    /** Twins need at least as many digital samples. */
+    @Override
+    public void validate() {
+        if (digitalSamples < samples) {
+            throw new IllegalArgumentException("--digital-samples is " + digitalSamples + ", accepted: >= --samples ("
+                    + samples + ")");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         GenerateJob.execute(new GenerateJob.Params(substrate.backend(), system.coupling, system.conditioning, steps,
-                samples, out, substrate.seed, system.temperature(), substrate.model), System.out);
+                samples, out, substrate.seed, system.temperature(), substrate.model, digitalSamples), System.out);
         return 0;
     }
 }

@@ -14,13 +14,13 @@ import picocli.CommandLine.Option;
         description = {"Reproduce the seed's figures on the shipped model and evaluation inputs: the seed's table",
             "beside ours, a rank sweep, coupling baselines, interface sizes, no skip, no interface, temperature,",
             "relaxation curves. Writes DIR/results.json and PNG plots."})
-public final class ReproduceCommand implements Callable<Integer> {
+public final class ReproduceCommand implements Callable<Integer>, dev.tdi.cli.validation.Validated {
 
     @Mixin
     SubstrateOptions substrate;
 
     @Output(writes = {"results.json", "cosine-vs-rank.png", "cosine-vs-lines.png", "cosine-vs-interface.png",
-        "relaxation.png", "cosine-vs-temperature.png"})
+        "relaxation.png", "cosine-vs-temperature.png", "epsilon-mse-vs-temperature.png"})
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/reproduce", description = "output directory,"
             + " created if absent; results.json and the five plots there are replaced (default: ${DEFAULT-VALUE})")
     Path out;
@@ -41,8 +41,39 @@ public final class ReproduceCommand implements Callable<Integer> {
                     + " ${DEFAULT-VALUE})")
     double[] temperatures;
 
+    @Option(names = "--split", paramLabel = "dev|test", defaultValue = "dev",
+            description = {"evaluation split: dev (test images 0-249) or test (the frozen split, test images",
+                "500-4999; needs dataset-fashion-mnist). Default: ${DEFAULT-VALUE}"})
+    String split;
+
+    @Range(min = 0, max = 1024)
+    @Option(names = "--samples", paramLabel = "M", defaultValue = "8",
+            description = "substrate samples of the generation figures (FD, class agreement, PSNR), 0..1024: 0"
+                    + " (no generation) or >= 2 (default: ${DEFAULT-VALUE})")
+    int samples;
+
+    @Range(min = 2, max = 100000)
+    @Option(names = "--digital-samples", paramLabel = "D", defaultValue = "200",
+            description = "digital samples of the generation figures, 2..100000 and >= --samples (default:"
+                    + " ${DEFAULT-VALUE})")
+    int digitalSamples;
+
+    /** Split and sample counts checked before any work. */
+    @Override
+    public void validate() {
+        if (samples == 1) {
+            throw new IllegalArgumentException("--samples is 1, accepted: 0 (no generation) or >= 2");
+        }
+        if (samples > 0 && digitalSamples < samples) {
+            throw new IllegalArgumentException("--digital-samples is " + digitalSamples + ", accepted: >= --samples ("
+                    + samples + ")");
+        }
+        dev.tdi.inference.EvaluationSplit.parse(split);
+    }
+
     @Override
     public Integer call() throws Exception {
+        dev.tdi.inference.EvaluationSplit sp = dev.tdi.inference.EvaluationSplit.parse(split);
         if (evalInputs < 1) {
             throw new IllegalArgumentException("--eval must be >= 1, found " + evalInputs);
         }
@@ -57,7 +88,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             }
         }
         ReproduceJob.execute(new ReproduceJob.Params(substrate.backend(), out, substrate.seed, evalInputs, substrate.model,
-                ranks, temperatures),
+                ranks, temperatures, sp, samples, digitalSamples),
                 System.out);
         return 0;
     }

@@ -53,6 +53,13 @@ class InferenceCommandsTest {
         "reproduce --backend nope|nope|sim",
         "run --eval 0|--eval|1..5000",
         "generate --steps 0|--steps|1..1000",
+        "generate --samples 1|--samples|2..1024",
+        "generate --samples 10 --digital-samples 5|--digital-samples|>= --samples",
+        "run --split train|--split|dev, test",
+        "reproduce --split holdout|--split|dev, test",
+        "reproduce --samples 1|--samples|0 (no generation) or >= 2",
+        "train-classifier --batch 12|--batch|multiple of 8",
+        "train-classifier --epochs 0|--epochs|1..",
     })
     void badInputIsRefusedWithTheAcceptedValues(String args, String names, String accepted) {
         Result r = run(args.split(" "));

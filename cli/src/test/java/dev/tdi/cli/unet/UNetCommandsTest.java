@@ -72,4 +72,22 @@ class UNetCommandsTest {
         assertTrue(err.toString().contains("already holds a model"), err.toString());
         assertEquals("a model the user trained", Files.readString(dir.resolve("model.safetensors")));
     }
+
+    @Test
+    void trainClassifierWritesWeightsWithTheRecipeAndAccuracy(@TempDir Path dir) throws Exception {
+        dev.tdi.unet.Dataset d = dev.tdi.unet.EvaluationSet.loadDefault().head(64);
+        d.write(dir, "train");
+        d.write(dir, "t10k");
+        Path out = dir.resolve("c.safetensors");
+        int rc = TdiCommand.execute("train-classifier", "--epochs", "1", "--batch", "16", "--data", dir.toString(),
+                "--out", out.toString());
+        assertEquals(0, rc);
+        var c = dev.tdi.unet.classify.Classifier.load(out);
+        assertTrue(c.metadata().get("command").contains("--epochs 1 --batch 16"), c.metadata().toString());
+        assertEquals("64", c.metadata().get("test_images"));
+        double acc = Double.parseDouble(c.metadata().get("test_accuracy"));
+        assertTrue(acc >= 0 && acc <= 1, c.metadata().toString());
+        assertEquals(1, TdiCommand.execute("train-classifier", "--data", dir.toString(), "--out", out.toString()),
+                "refuses to overwrite without --force");
+    }
 }
