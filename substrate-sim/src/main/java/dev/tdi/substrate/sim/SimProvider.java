@@ -48,7 +48,8 @@ public final class SimProvider implements SubstrateProvider {
         return Capabilities.everything(Integer.MAX_VALUE - 8, Long.MAX_VALUE, 1 << 16, NumberFormat.float32(),
                 new NoiseModel(NoiseModel.Kind.PSEUDO_RANDOM,
                         "counter-based: lowbias32 hash of (chain seed, step, unit), Box-Muller with polynomial"
-                                + " log/sin, identical on vector and scalar paths"));
+                                + " log/sin, identical on vector and scalar paths"))
+                .toBuilder().feature(dev.tdi.substrate.Feature.PER_CHAIN_INPUTS).build();
     }
 
     @Override
