@@ -5,6 +5,7 @@ import dev.tdi.conditioning.ConditioningInput;
 import dev.tdi.conditioning.ConditioningInterface;
 import dev.tdi.coupling.CouplingStrategies;
 import dev.tdi.coupling.SkipConnection;
+import dev.tdi.substrate.Feature;
 import dev.tdi.substrate.Substrate;
 import dev.tdi.substrate.SubstrateConfig;
 import dev.tdi.substrate.SubstrateRegistry;
@@ -31,9 +32,19 @@ public final class Experiment {
         ConditioningInterface create(String spec, List<ConditioningInput> calibration, BiasOracle oracle, long seed);
     }
 
-    /** Set-up parameters. */
+    /**
+     * Set-up parameters.
+     *
+     * @param batch inputs relaxed per run where the backend declares per-chain inputs (1: one at a time)
+     */
     public record Setup(String backend, SubstrateConfig backendConfig, long seed, int evalInputs, int calibImages,
-                        int calibTimesteps, double temperature, long window, UNetCompiler.Options options) {
+                        int calibTimesteps, double temperature, long window, UNetCompiler.Options options,
+                        int batch) {
+        public Setup {
+            if (batch < 1) {
+                throw new IllegalArgumentException("--batch must be >= 1, found " + batch);
+            }
+        }
     }
 
     /** What one configuration measured. */
@@ -42,7 +53,8 @@ public final class Experiment {
                           double outputCosine, long interfaceParameters, long interfaceMacs, long skipCouplings,
                           long denseSkipCouplings, long longRangeLines, int maxRank, long stepsToConverge,
                           long stepsPerInference, double secondsPerStep, double eta, EnergyLedger.Account energy,
-                          List<Map<String, float[]>> states, int[] timesteps, double[] perInputCosine) {
+                          List<Map<String, float[]>> states, int[] timesteps, double[] perInputCosine, int batch,
+                          double inferencesPerSecond) {
 
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -65,6 +77,8 @@ public final class Experiment {
             m.put("steps_to_converge", stepsToConverge);
             m.put("steps_per_inference", stepsPerInference);
             m.put("seconds_per_step", secondsPerStep);
+            m.put("batch", batch);
+            m.put("inferences_per_second", inferencesPerSecond);
             m.put("eta", eta);
             m.put("energy", energy.toMap());
             List<Map<String, Object>> per = new ArrayList<>();
@@ -227,10 +241,28 @@ public final class Experiment {
             long steps = 0;
             long nanos = 0;
             long t0 = System.nanoTime();
+            int batch = s.supports(Feature.PER_CHAIN_INPUTS) ? setup.batch() : 1;
+            List<SubstrateDenoiser.Relaxed> relaxed = new ArrayList<>();
+            for (int from = 0; from < n; from += batch) {
+                List<SubstrateDenoiser.Input> part = new ArrayList<>();
+                for (int i = from; i < Math.min(n, from + batch); i++) {
+                    Workload.Noised in = eval.get(i);
+                    part.add(new SubstrateDenoiser.Input(in.xt(),
+                            ConditioningInput.of(in.t(), net.config().diffusionSteps()), null, setup.seed() + i));
+                }
+                relaxed.addAll(d.denoiseAll(part, batch));
+                if (log != null && (n > batch || from == 0)) {
+                    double el = (System.nanoTime() - t0) / 1e9;
+                    int done = relaxed.size();
+                    log.accept(String.format(java.util.Locale.ROOT,
+                            "  [%s + %s] %d/%d inputs (batches of %d), %d steps each, %.1f inferences/s, ETA %.0f s",
+                            c.strategy(), iface.spec(), done, n, batch, d.settings().steps(), done / el,
+                            el / done * (n - done)));
+                }
+            }
+            double relaxSeconds = (System.nanoTime() - t0) / 1e9;
             for (int i = 0; i < n; i++) {
-                Workload.Noised in = eval.get(i);
-                var r = d.denoise(in.xt(), ConditioningInput.of(in.t(), net.config().diffusionSteps()), null,
-                        setup.seed() + i);
+                var r = relaxed.get(i);
                 steps += r.steps();
                 nanos += r.wallNanos();
                 cos[i] = Metrics.decoderCosine(r.states(), digital.get(i), c.decoderModules());
@@ -240,13 +272,6 @@ public final class Experiment {
                             Metrics.decoderCosine(r.states(), digital.get(i), e.getValue());
                 }
                 states.add(r.states());
-                if (log != null && (i + 1) % Math.max(1, n / 4) == 0) {
-                    double el = (System.nanoTime() - t0) / 1e9;
-                    log.accept(String.format(java.util.Locale.ROOT,
-                            "  [%s + %s] %d/%d inputs, %d steps each, %.0f steps/s, ETA %.0f s", c.strategy(),
-                            iface.spec(), i + 1, n, r.steps(), steps / Math.max(1e-9, nanos / 1e9),
-                            el / (i + 1) * (n - i - 1)));
-                }
             }
             Map<Integer, Double> lv = new LinkedHashMap<>();
             byLevel.forEach((k, v) -> lv.put(k, Metrics.mean(v)));
@@ -266,7 +291,7 @@ public final class Experiment {
                     Metrics.min(cos), lv, Metrics.mean(outCos), iface.parameters(), iface.multiplyAccumulates(),
                     c.skipCouplings(), dense, c.longRangeLines(), maxRank, converge, perInference,
                     nanos / 1e9 / steps, c.plan().eta(), energy, states,
-                    eval.stream().mapToInt(Workload.Noised::t).toArray(), cos);
+                    eval.stream().mapToInt(Workload.Noised::t).toArray(), cos, batch, n / relaxSeconds);
         }
     }
 

@@ -127,14 +127,21 @@ public final class Jobs {
         return new ArrayList<>(List.of(s));
     }
 
-    /** The experiment set-up used by every job. */
-    public static Experiment.Setup setup(String backend, long seed, int evalInputs, double temperature) {
+    /**
+     * Inputs relaxed per run by default (where the backend declares per-chain inputs): large enough that one pass
+     * over the weights serves many inputs and both cores have work, small enough to keep a batch's states in a few
+     * MiB of cache-friendly memory.
+     */
+    public static final int DEFAULT_BATCH = 32;
+
+    /** The experiment set-up used by every job; {@code batch} inputs are relaxed per run. */
+    public static Experiment.Setup setup(String backend, long seed, int evalInputs, double temperature, int batch) {
         UNetCompiler.Options options = UNetCompiler.Options.defaults();
         if (!dev.tdi.substrate.SubstrateRegistry.provider(backend).capabilities().numberFormat().floating()) {
             options = options.withMaxWeight(FIXED_POINT_MAX_WEIGHT);
         }
         return new Experiment.Setup(backend, SubstrateConfig.defaults(), seed, evalInputs, CALIBRATION_IMAGES, 64, temperature,
-                DEFAULT_WINDOW, options);
+                DEFAULT_WINDOW, options, batch);
     }
 
     /**

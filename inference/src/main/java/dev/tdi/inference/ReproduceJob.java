@@ -19,7 +19,7 @@ import java.util.Map;
 public final class ReproduceJob {
     /** Parameters. */
     public record Params(String backend, Path out, long seed, int evalInputs, Path model, int[] ranks,
-                         double[] temperatures) {
+                         double[] temperatures, int batch) {
     }
 
     /** Ranks of the default sweep. */
@@ -48,7 +48,7 @@ public final class ReproduceJob {
         out.println("data: " + data.source());
         EnergyLedger ledger = new EnergyLedger();
         double t0 = p.temperatures()[0];
-        Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(), t0),
+        Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(), t0, p.batch()),
                 ledger, null);
         Experiment.InterfaceMaker im = Jobs.interfaces();
         List<Map<String, Object>> all = new ArrayList<>();

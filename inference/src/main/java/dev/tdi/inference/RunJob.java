@@ -14,9 +14,9 @@ import java.util.Map;
  * short table, results.json and a PNG of the digital denoiser's output beside the substrate's.
  */
 public final class RunJob {
-    /** Parameters of a run. */
+    /** Parameters of a run; {@code batch} inputs are relaxed per substrate run. */
     public record Params(String backend, String coupling, String conditioning, Path out, long seed, int evalInputs,
-                         double temperature, Path model) {
+                         double temperature, Path model, int batch) {
     }
 
     private RunJob() {
@@ -34,7 +34,7 @@ public final class RunJob {
         EnergyLedger ledger = new EnergyLedger();
         out.println("calibrating (digital forward on " + Jobs.CALIBRATION_IMAGES + " calibration images) ...");
         Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(),
-                p.temperature()), ledger, out::println);
+                p.temperature(), p.batch()), ledger, out::println);
         Experiment.Outcome o = e.evaluate(p.coupling(), p.conditioning(), Jobs.interfaces(), p.temperature());
         double wall = (System.nanoTime() - start) / 1e9;
 
@@ -54,7 +54,9 @@ public final class RunJob {
         out.println(Jobs.row("long-range lines", Long.toString(o.longRangeLines())));
         out.println(Jobs.row("steps per inference (to converge + window)", o.stepsPerInference() + " ("
                 + o.stepsToConverge() + " + " + (o.stepsPerInference() - Math.max(0, o.stepsToConverge())) + ")"));
-        out.println(Jobs.row("wall time per step", String.format(Locale.ROOT, "%.3f ms", o.secondsPerStep() * 1e3)));
+        out.println(Jobs.row("wall time per step and input", String.format(Locale.ROOT, "%.3f ms (batches of %d)",
+                o.secondsPerStep() * 1e3, o.batch())));
+        out.println(Jobs.row("inferences per second", String.format(Locale.ROOT, "%.2f", o.inferencesPerSecond())));
         var en = o.energy();
         out.println(Jobs.row("energy per inference: substrate / total", String.format(Locale.ROOT,
                 "%.3g J / %.3g J", en.substrateJ(), en.totalJ())));

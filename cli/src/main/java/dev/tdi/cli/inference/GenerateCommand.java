@@ -32,7 +32,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         GenerateJob.execute(new GenerateJob.Params(substrate.backend(), system.coupling, system.conditioning, steps,
-                samples, out, substrate.seed, system.temperature(), substrate.model), System.out);
+                samples, out, substrate.seed, system.temperature(), substrate.model, substrate.batch()), System.out);
         return 0;
     }
 }

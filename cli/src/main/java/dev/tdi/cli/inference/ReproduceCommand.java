@@ -47,7 +47,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             }
         }
         ReproduceJob.execute(new ReproduceJob.Params(substrate.backend(), out, substrate.seed, evalInputs, substrate.model,
-                ranks, temperatures),
+                ranks, temperatures, substrate.batch()),
                 System.out);
         return 0;
     }

@@ -32,7 +32,7 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--eval must be >= 1, found " + evalInputs);
         }
         RunJob.execute(new RunJob.Params(substrate.backend(), system.coupling, system.conditioning, out,
-                substrate.seed, evalInputs, system.temperature(), substrate.model),
+                substrate.seed, evalInputs, system.temperature(), substrate.model, substrate.batch()),
                 System.out);
         return 0;
     }
