@@ -31,8 +31,19 @@ public final class BenchCommand implements Callable<Integer> {
             + " /usr/bin/python3, python3)")
     String python;
 
+    @Option(names = "--no-end-to-end", description = "skip the end-to-end suite (the batched U-Net relaxation on sim"
+            + " beside its PyTorch peer)")
+    boolean noEndToEnd;
+
+    @Option(names = "--e2e-batch", paramLabel = "N", defaultValue = "32",
+            description = "inputs per batched relaxation in the end-to-end suite (default: ${DEFAULT-VALUE})")
+    int e2eBatch;
+
     @Override
     public Integer call() throws Exception {
+        if (e2eBatch < 1) {
+            throw new IllegalArgumentException("--e2e-batch must be >= 1, found " + e2eBatch);
+        }
         Path home = Path.of(System.getProperty("tdi.home", "."));
         Path dir = out != null ? out : home.resolve("runs").resolve("bench");
         Path script = home.resolve("benchmarks").resolve("peers").resolve("peers.py");
@@ -42,6 +53,13 @@ public final class BenchCommand implements Callable<Integer> {
             py = null;
         }
         BenchSuite.run(new BenchSuite.Options(!full, dir, script, py, !noPeers, System.out));
+        if (!noEndToEnd) {
+            Path e2eScript = home.resolve("benchmarks").resolve("peers").resolve("relaxation_torch.py");
+            var e2e = dev.tdi.bench.e2e.EndToEndBench.run(dir, noPeers ? null : py, e2eScript, e2eBatch, System.out);
+            Path md = dir.resolve("results.md");
+            Files.writeString(md, Files.readString(md) + e2e.markdown());
+            System.out.print(e2e.markdown());
+        }
         return 0;
     }
 }
