@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 public final class EndToEndBench {
     /** The peer's states must match tdi's at T = 0 within this relative error (see the README). */
     public static final double MAX_RELATIVE_ERROR = 1e-4;
+    /** Steps per timed run in the batch sweep of the step alone. */
+    static final int SWEEP_STEPS = 16;
 
     /**
      * What was measured.
@@ -41,13 +43,15 @@ public final class EndToEndBench {
      * @param peerSeconds     the same in PyTorch (NaN when the peer did not run)
      * @param peerThreads     the PyTorch thread count that was faster
      * @param maxRelError     the peer's largest |x_peer - x_tdi| over max |x_tdi| at T = 0 (NaN without the peer)
-     * @param stepNs          {batch 1, batch} wall time of one Langevin step on sim (median), ns
-     * @param stepFlops       {batch 1, batch} flops of one step (SimSubstrate.costPerStep)
+     * @param batches         the batch sizes of the step sweep (1 up to the batch)
+     * @param stepNs          per swept batch, the wall time of one Langevin step on sim (median), ns
+     * @param stepFlops       per swept batch, the flops of one step (SimSubstrate.costPerStep)
      * @param fmaPeakFlops    the measured FMA peak, flop/s
      * @param peerNote        why the peer did not run, or its device line
      */
     public record Result(int batch, long steps, int units, String system, double tdiSeconds, double peerSeconds,
-                         int peerThreads, double maxRelError, double[] stepNs, long[] stepFlops, double fmaPeakFlops,
+                         int peerThreads, double maxRelError, int[] batches, double[] stepNs, long[] stepFlops,
+                         double fmaPeakFlops,
                          String peerNote, String load) {
 
         /** tdi's speed-up over the peer (NaN without the peer). */
@@ -76,13 +80,12 @@ public final class EndToEndBench {
                             maxRelError <= MAX_RELATIVE_ERROR ? "" : " **FAILED**")));
             b.append("\nThe compiled U-Net's Langevin step on `sim` (flops from `SimSubstrate.costPerStep`; FMA peak"
                     + String.format(Locale.ROOT, " %.0f GFLOP/s measured):%n%n", fmaPeakFlops / 1e9));
-            b.append("| batch | ms per step | us per step and input | GFLOP/s | % of FMA peak (target at batch 32: 40 %) |\n"
+            b.append("| batch | ms per step | ms per step and input | GFLOP/s | % of FMA peak (target at batch 32: 40 %) |\n"
                     + "|---|---|---|---|---|\n");
-            int[] batches = {1, batch};
-            for (int i = 0; i < 2; i++) {
+            for (int i = 0; i < batches.length; i++) {
                 double gflops = stepFlops[i] / stepNs[i];
-                b.append(String.format(Locale.ROOT, "| %d | %.3f | %.1f | %.1f | %.1f %% |%n", batches[i],
-                        stepNs[i] / 1e6, stepNs[i] / 1e3 / batches[i], gflops, 100 * gflops * 1e9 / fmaPeakFlops));
+                b.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.1f | %.1f %% |%n", batches[i],
+                        stepNs[i] / 1e6, stepNs[i] / 1e6 / batches[i], gflops, 100 * gflops * 1e9 / fmaPeakFlops));
             }
             return b.toString();
         }
@@ -103,8 +106,10 @@ public final class EndToEndBench {
         long steps = w.spec().burnIn() + w.spec().window();
         Path export = out.resolve("e2e-export");
         double tdiSeconds;
-        double[] stepNs = new double[2];
-        long[] stepFlops = new long[2];
+        int[] batches = java.util.stream.IntStream.of(1, 4, 8, 16, 32, batch).filter(b -> b <= batch).distinct()
+                .toArray();
+        double[] stepNs = new double[batches.length];
+        long[] stepFlops = new long[batches.length];
         try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.defaults())) {
             s.program(w.compiled().program());
             w.load(s);
@@ -118,17 +123,19 @@ public final class EndToEndBench {
             RelaxationExport.write(export, w, fin, mean);
             log.printf(Locale.ROOT, "bench: end-to-end: %s, %d units, %d steps, batch %d; timing tdi sim ...%n",
                     w.system(), w.compiled().program().units(), steps, batch);
-            tdiSeconds = median(s, w.spec(), 2, 5) / 1e9;
+            tdiSeconds = median(s, w.spec(), 1, 3) / 1e9;
+            log.printf(Locale.ROOT, "bench: end-to-end: tdi %.3f s per batch of %d (%.2f inferences/s)%n", tdiSeconds,
+                    batch, batch / tdiSeconds);
             SimSubstrate sim = (SimSubstrate) s;
-            stepFlops[1] = sim.costPerStep(batch)[1];
-            stepNs[1] = tdiSeconds * 1e9 / steps;
-            w.load(s, 1);
-            stepFlops[0] = sim.costPerStep(1)[1];
-            stepNs[0] = median(s, w.spec().toBuilder().chains(1).build(), 2, 5) / steps;
+            for (int i = 0; i < batches.length; i++) { // the step alone: runs of SWEEP_STEPS steps
+                w.load(s, batches[i]);
+                stepFlops[i] = sim.costPerStep(batches[i])[1];
+                stepNs[i] = median(s, w.spec().toBuilder().chains(batches[i]).steps(SWEEP_STEPS - 1, 1).build(), 1,
+                        3) / SWEEP_STEPS;
+                log.printf(Locale.ROOT, "bench: end-to-end: step at batch %d: %.2f ms (%.3f ms per input)%n",
+                        batches[i], stepNs[i] / 1e6, stepNs[i] / 1e6 / batches[i]);
+            }
         }
-        log.printf(Locale.ROOT, "bench: end-to-end: tdi %.3f s per batch of %d (%.1f inferences/s); step %.2f ms at"
-                + " batch 1, %.2f ms at batch %d%n", tdiSeconds, batch, batch / tdiSeconds, stepNs[0] / 1e6,
-                stepNs[1] / 1e6, batch);
         double fma = MachineProbe.fmaPeak(Runtime.getRuntime().availableProcessors(), 20_000_000);
         double peerSeconds = Double.NaN;
         double err = Double.NaN;
@@ -157,7 +164,7 @@ public final class EndToEndBench {
             }
         }
         Result res = new Result(batch, steps, w.compiled().program().units(), w.system(), tdiSeconds, peerSeconds,
-                peerThreads, err, stepNs, stepFlops, fma, note,
+                peerThreads, err, batches, stepNs, stepFlops, fma, note,
                 "before " + loadBefore + ", after " + MachineProbe.loadAverage());
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("result", res);

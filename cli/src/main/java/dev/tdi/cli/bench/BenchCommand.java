@@ -35,6 +35,10 @@ public final class BenchCommand implements Callable<Integer> {
             + " beside its PyTorch peer)")
     boolean noEndToEnd;
 
+    @Option(names = "--end-to-end-only", description = "run only the end-to-end suite (writes end-to-end.md and"
+            + " .json, leaves results.md alone)")
+    boolean endToEndOnly;
+
     @Option(names = "--e2e-batch", paramLabel = "N", defaultValue = "32",
             description = "inputs per batched relaxation in the end-to-end suite (default: ${DEFAULT-VALUE})")
     int e2eBatch;
@@ -52,12 +56,21 @@ public final class BenchCommand implements Callable<Integer> {
             System.err.println("tdi bench: the peer harness " + script + " is missing; running without peers");
             py = null;
         }
-        BenchSuite.run(new BenchSuite.Options(!full, dir, script, py, !noPeers, System.out));
+        if (endToEndOnly && noEndToEnd) {
+            throw new IllegalArgumentException("--end-to-end-only and --no-end-to-end exclude each other");
+        }
+        if (!endToEndOnly) {
+            BenchSuite.run(new BenchSuite.Options(!full, dir, script, py, !noPeers, System.out));
+        }
         if (!noEndToEnd) {
+            Files.createDirectories(dir);
             Path e2eScript = home.resolve("benchmarks").resolve("peers").resolve("relaxation_torch.py");
             var e2e = dev.tdi.bench.e2e.EndToEndBench.run(dir, noPeers ? null : py, e2eScript, e2eBatch, System.out);
-            Path md = dir.resolve("results.md");
-            Files.writeString(md, Files.readString(md) + e2e.markdown());
+            Files.writeString(dir.resolve("end-to-end.md"), e2e.markdown());
+            if (!endToEndOnly) {
+                Path md = dir.resolve("results.md");
+                Files.writeString(md, Files.readString(md) + e2e.markdown());
+            }
             System.out.print(e2e.markdown());
         }
         return 0;
