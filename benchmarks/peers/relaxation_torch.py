@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The end-to-end peer: the relaxation of a compiled U-Net, batched, in PyTorch (CPU).
 
-Usage: relaxation_torch.py EXPORT_DIR OUT_JSON [--runs N]
+Usage: relaxation_torch.py EXPORT_DIR OUT_JSON [--runs N] [--threads T,...]
 
 EXPORT_DIR is written by the Java exporter (dev.tdi.bench.e2e.RelaxationExport): program.json (modules with their
 offsets and step sizes dt_m, Residual factors with their sources and operator shapes, the step count, window and
@@ -17,8 +17,9 @@ Operators are PyTorch's own: conv2d / conv_transpose2d (their adjoints are each 
 restores the source's size), matmul for dense and low-rank (U (V^T x)).
 
 It first runs at T = 0 and checks that its final states match tdi's (max |x_peer - x_tdi| / max |x_tdi| must be
-<= 1e-4), then times the relaxation at the export's temperature (noise from torch.randn) with all cores and with
-one thread, median of N runs after one warm-up run each, and writes OUT_JSON with the better.
+<= 1e-4; that run also warms PyTorch up), then times the relaxation at the export's temperature (noise from
+torch.randn) with each thread count (default: all cores, then one), median of N runs (default 1: a relaxation takes
+seconds), and writes OUT_JSON with the faster.
 """
 import json
 import os
@@ -165,7 +166,7 @@ def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     export_dir, out_json = sys.argv[1], sys.argv[2]
-    runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 3
+    runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 1
     torch.set_grad_enabled(False)
     rel = Relaxation(export_dir)
     cores = os.cpu_count() or 1
@@ -177,10 +178,12 @@ def main():
     print(f"peer: torch {torch.__version__}, {rel.batch} inputs x {rel.steps} steps on {rel.units} units; at T = 0"
           f" max relative error against tdi: final {err:.2e}, mean {err_mean:.2e}", flush=True)
     temperature = float(rel.meta["temperature"])
+    counts = sorted({cores, 1}, reverse=True)
+    if "--threads" in sys.argv:
+        counts = [int(t) for t in sys.argv[sys.argv.index("--threads") + 1].split(",")]
     best = None
-    for threads in sorted({cores, 1}, reverse=True):
+    for threads in counts:
         torch.set_num_threads(threads)
-        rel.run(temperature)  # warm-up
         times = []
         for _ in range(runs):
             t0 = time.perf_counter()

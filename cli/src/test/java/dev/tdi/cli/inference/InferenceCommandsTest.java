@@ -53,6 +53,8 @@ class InferenceCommandsTest {
         "reproduce --backend nope|nope|sim",
         "run --eval 0|--eval|>= 1",
         "generate --steps 0|--steps|>= 1",
+        "run --batch 0|--batch|>= 1",
+        "generate --batch -3|--batch|>= 1",
     })
     void badInputIsRefusedWithTheAcceptedValues(String args, String names, String accepted) {
         Result r = run(args.split(" "));
