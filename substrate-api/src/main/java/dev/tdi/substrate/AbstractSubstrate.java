@@ -196,7 +196,11 @@ public abstract class AbstractSubstrate implements Substrate {
     /** Runs a validated spec on the current program with the current fields. */
     protected abstract RunResult execute(RunSpec spec);
 
-    /** Called before a bias field changes; a device writes its DACs here. */
+    /**
+     * Called before a bias field changes to one shared vector; a device writes its DACs here. Per-chain rows
+     * ({@link #setBias(String, float[][])}) do not call it: a backend with {@link Feature#PER_CHAIN_INPUTS} reads them
+     * at run time with {@link #bias(String, int)}.
+     */
     protected void biasChanged(BiasField field, float[] values) {
     }
 

@@ -39,8 +39,11 @@ public final class EndToEndBench {
      * @param batch           inputs per run
      * @param steps           Langevin steps per relaxation
      * @param units           units of the compiled program
-     * @param tdiSeconds      median wall time of one batched relaxation on sim (T of the job, noise included)
+     * @param tdiSeconds      median wall time of one batched relaxation on sim (T of the job, noise included; 3
+     *                        runs after a warm-up run)
+     * @param tdiCpuSeconds   the process CPU time (every thread) of one relaxation, the mean over those four runs
      * @param peerSeconds     the same in PyTorch (NaN when the peer did not run)
+     * @param peerCpuSeconds  the peer's process CPU time of one relaxation (NaN without the peer)
      * @param peerThreads     the PyTorch thread count that was faster
      * @param maxRelError     the peer's largest |x_peer - x_tdi| over max |x_tdi| at T = 0 (NaN without the peer)
      * @param batches         the batch sizes of the step sweep (1 up to the batch)
@@ -49,14 +52,19 @@ public final class EndToEndBench {
      * @param fmaPeakFlops    the measured FMA peak, flop/s
      * @param peerNote        why the peer did not run, or its device line
      */
-    public record Result(int batch, long steps, int units, String system, double tdiSeconds, double peerSeconds,
-                         int peerThreads, double maxRelError, int[] batches, double[] stepNs, long[] stepFlops,
+    public record Result(int batch, long steps, int units, String system, double tdiSeconds, double tdiCpuSeconds,
+                         double peerSeconds, double peerCpuSeconds, int peerThreads, double maxRelError, int[] batches, double[] stepNs, long[] stepFlops,
                          double fmaPeakFlops,
                          String peerNote, String load) {
 
-        /** tdi's speed-up over the peer (NaN without the peer). */
+        /** tdi's speed-up over the peer in wall time (NaN without the peer). */
         public double speedup() {
             return peerSeconds / tdiSeconds;
+        }
+
+        /** tdi's speed-up over the peer in CPU time, the fairer figure on a shared machine (NaN without the peer). */
+        public double cpuSpeedup() {
+            return peerCpuSeconds / tdiCpuSeconds;
         }
 
         /** The markdown section for results.md. */
@@ -69,10 +77,14 @@ public final class EndToEndBench {
                     + " %s.%n%n", system, units, steps, batch, load));
             b.append("| | tdi sim | PyTorch CPU | tdi speed-up (target >= 1.5x) | states at T = 0 (max rel. error,"
                     + " bound 1e-4) |\n|---|---|---|---|---|\n");
-            b.append(String.format(Locale.ROOT, "| one batched relaxation | %.3f s (%.1f inferences/s) | %s | %s | %s |%n",
+            b.append(String.format(Locale.ROOT, "| one batched relaxation, CPU time (all threads) | %.3f s | %s | %s | |%n",
+                    tdiCpuSeconds, Double.isNaN(peerCpuSeconds) ? "-" : String.format(Locale.ROOT, "%.3f s",
+                            peerCpuSeconds), Double.isNaN(peerCpuSeconds) ? "-" : String.format(Locale.ROOT,
+                            "%.2fx", cpuSpeedup())));
+            b.append(String.format(Locale.ROOT, "| one batched relaxation, wall time | %.3f s (%.2f inferences/s) | %s | %s | %s |%n",
                     tdiSeconds, batch / tdiSeconds,
                     Double.isNaN(peerSeconds) ? "not run (" + peerNote + ")"
-                            : String.format(Locale.ROOT, "%.3f s (%.1f inferences/s, %d threads)", peerSeconds,
+                            : String.format(Locale.ROOT, "%.3f s (%.2f inferences/s, %d threads)", peerSeconds,
                             batch / peerSeconds, peerThreads),
                     Double.isNaN(peerSeconds) ? "-" : String.format(Locale.ROOT, "%.2fx%s", speedup(),
                             speedup() >= 1.5 ? " (met)" : " (missed)"),
@@ -106,6 +118,7 @@ public final class EndToEndBench {
         long steps = w.spec().burnIn() + w.spec().window();
         Path export = out.resolve("e2e-export");
         double tdiSeconds;
+        double tdiCpuSeconds;
         int[] batches = java.util.stream.IntStream.of(1, 4, 8, 16, 32, batch).filter(b -> b <= batch).distinct()
                 .toArray();
         double[] stepNs = new double[batches.length];
@@ -123,7 +136,9 @@ public final class EndToEndBench {
             RelaxationExport.write(export, w, fin, mean);
             log.printf(Locale.ROOT, "bench: end-to-end: %s, %d units, %d steps, batch %d; timing tdi sim ...%n",
                     w.system(), w.compiled().program().units(), steps, batch);
+            long cpu0 = processCpuNanos();
             tdiSeconds = median(s, w.spec(), 1, 3) / 1e9;
+            tdiCpuSeconds = (processCpuNanos() - cpu0) / 4 / 1e9; // the warm-up and the three timed runs
             log.printf(Locale.ROOT, "bench: end-to-end: tdi %.3f s per batch of %d (%.2f inferences/s)%n", tdiSeconds,
                     batch, batch / tdiSeconds);
             SimSubstrate sim = (SimSubstrate) s;
@@ -138,6 +153,7 @@ public final class EndToEndBench {
         }
         double fma = MachineProbe.fmaPeak(Runtime.getRuntime().availableProcessors(), 20_000_000);
         double peerSeconds = Double.NaN;
+        double peerCpuSeconds = Double.NaN;
         double err = Double.NaN;
         int peerThreads = 0;
         String note;
@@ -158,13 +174,14 @@ public final class EndToEndBench {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> r = new Gson().fromJson(Files.readString(json), Map.class);
                 peerSeconds = ((Number) r.get("seconds")).doubleValue();
+                peerCpuSeconds = ((Number) r.get("cpu_seconds")).doubleValue();
                 peerThreads = ((Number) r.get("threads")).intValue();
                 err = ((Number) r.get("max_relative_error")).doubleValue();
                 note = String.valueOf(r.get("torch"));
             }
         }
-        Result res = new Result(batch, steps, w.compiled().program().units(), w.system(), tdiSeconds, peerSeconds,
-                peerThreads, err, batches, stepNs, stepFlops, fma, note,
+        Result res = new Result(batch, steps, w.compiled().program().units(), w.system(), tdiSeconds, tdiCpuSeconds,
+                peerSeconds, peerCpuSeconds, peerThreads, err, batches, stepNs, stepFlops, fma, note,
                 "before " + loadBefore + ", after " + MachineProbe.loadAverage());
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("result", res);
@@ -172,6 +189,12 @@ public final class EndToEndBench {
         Files.writeString(out.resolve("end-to-end.json"), new GsonBuilder().setPrettyPrinting()
                 .serializeSpecialFloatingPointValues().create().toJson(j));
         return res;
+    }
+
+    /** CPU time of this process so far (every thread), ns. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** Median wall time of {@code runs} runs of {@code spec} after {@code warm} warm-up runs, ns. */
