@@ -84,7 +84,7 @@ public final class EndToEndBench {
             b.append(String.format(Locale.ROOT, "| one batched relaxation, wall time | %.3f s (%.2f inferences/s) | %s | %s | %s |%n",
                     tdiSeconds, batch / tdiSeconds,
                     Double.isNaN(peerSeconds) ? "not run (" + peerNote + ")"
-                            : String.format(Locale.ROOT, "%.3f s (%.2f inferences/s, %d threads)", peerSeconds,
+                            : String.format(Locale.ROOT, "%.3f s (%.2f inferences/s, %d thread(s))", peerSeconds,
                             batch / peerSeconds, peerThreads),
                     Double.isNaN(peerSeconds) ? "-" : String.format(Locale.ROOT, "%.2fx%s", speedup(),
                             speedup() >= 1.5 ? " (met)" : " (missed)"),
