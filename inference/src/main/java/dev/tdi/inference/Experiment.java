@@ -47,7 +47,11 @@ public final class Experiment {
         }
     }
 
-    /** What one configuration measured. */
+    /**
+     * What one configuration measured. {@code secondsPerStep} is wall time per step and input (a batched run's time
+     * shared by its inputs), {@code batch} the inputs relaxed per run and {@code inferencesPerSecond} the evaluation
+     * inputs over the wall time of their relaxations.
+     */
     public record Outcome(String backend, String coupling, String conditioning, double temperature,
                           double decoderCosine, double decoderCosineMin, Map<Integer, Double> decoderCosineByLevel,
                           double outputCosine, long interfaceParameters, long interfaceMacs, long skipCouplings,

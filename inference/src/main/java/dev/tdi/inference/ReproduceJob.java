@@ -169,8 +169,9 @@ public final class ReproduceJob {
         out.printf(Locale.ROOT, "| net energy saving vs GPU (gross) | ~10^7x (~10^4x) | %.3gx (%.3gx) vs H100 TDP/peak;"
                         + " %.3gx (%.3gx) vs measured H100 |%n", full.energy().netSaving(), full.energy().grossSaving(),
                 full.energy().netSavingMeasured(), full.energy().gpuMeasuredJ() / full.energy().substrateJ());
-        out.printf(Locale.ROOT, "| steps to converge / per inference; time per step | - | %d / %d; %.2f ms |%n",
-                full.stepsToConverge(), full.stepsPerInference(), full.secondsPerStep() * 1e3);
+        out.printf(Locale.ROOT, "| steps to converge / per inference; time per step and input | - | %d / %d; %.2f ms"
+                + " (batches of %d) |%n", full.stepsToConverge(), full.stepsPerInference(), full.secondsPerStep() * 1e3,
+                full.batch());
         out.println();
         out.println("ablations (decoder cosine):");
         out.printf(Locale.ROOT, "  complete system with a full readout (%s + %s, %d parameters): %.4f%n", complete,
