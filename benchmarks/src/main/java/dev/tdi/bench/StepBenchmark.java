@@ -63,8 +63,9 @@ public class StepBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         Program p = BenchPrograms.build(BenchPrograms.Kind.of(kind), d, k, 1);
+        // random programs: measured without a device's range
         substrate = SubstrateRegistry.open(backend, backend.equals("sim")
-                ? SubstrateConfig.of("range=unbounded") : SubstrateConfig.defaults()) // random programs: no device range;
+                ? SubstrateConfig.of("range=unbounded") : SubstrateConfig.defaults());
         substrate.program(p);
         spec = StepTimer.spec(chains, steps(kind, d, k, chains, backend));
     }

@@ -25,7 +25,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * rank k and chains (1, 8, 64) on sim and reference (the reference at the smaller sizes only: it is the readable
  * double-precision specification, 30-100x slower) and writes DIR/results.md and results.json (default
  * benchmarks/results/jmh) with bytes, flops and fractions of the measured bandwidth and FMA peak;
- * {@code --suite-small [DIR]} runs a smaller matrix (about 10 minutes). Anything else is handed to JMH's own command
+ * {@code --suite-small [DIR]} runs a smaller matrix (about 10 minutes); {@code --suite-unet [DIR]} the batched
+ * compiled-U-Net step (batch 1 and 32, {@code UNetStepBenchmark}). Anything else is handed to JMH's own command
  * line ({@code -h} for its options, e.g. {@code StepBenchmark -p kind=lowrank -p d=1000000}).
  */
 public final class SuiteMain {
@@ -65,6 +66,10 @@ public final class SuiteMain {
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || !args[0].startsWith("--suite")) {
             org.openjdk.jmh.Main.main(args);
+            return;
+        }
+        if (args[0].equals("--suite-unet")) {
+            dev.tdi.bench.e2e.UNetStepSuite.run(Path.of(args.length > 1 ? args[1] : "benchmarks/results/jmh-unet"));
             return;
         }
         Path out = Path.of(args.length > 1 ? args[1] : "benchmarks/results/jmh");

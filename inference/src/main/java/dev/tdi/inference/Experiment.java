@@ -6,6 +6,7 @@ import dev.tdi.conditioning.ConditioningInterface;
 import dev.tdi.coupling.CouplingStrategies;
 import dev.tdi.coupling.SkipConnection;
 import dev.tdi.substrate.ProgramRange;
+import dev.tdi.substrate.Feature;
 import dev.tdi.substrate.Substrate;
 import dev.tdi.substrate.SubstrateConfig;
 import dev.tdi.substrate.SubstrateRegistry;
@@ -32,15 +33,28 @@ public final class Experiment {
         ConditioningInterface create(String spec, List<ConditioningInput> calibration, BiasOracle oracle, long seed);
     }
 
-    /** Set-up parameters. */
+    /**
+     * Set-up parameters.
+     *
+     * @param batch inputs relaxed per run where the backend declares per-chain inputs (1: one at a time)
+     */
     public record Setup(String backend, SubstrateConfig backendConfig, long seed, int evalInputs, int calibImages,
-                        int calibTimesteps, double temperature, long window, UNetCompiler.Options options) {
+                        int calibTimesteps, double temperature, long window, UNetCompiler.Options options,
+                        int batch) {
+        public Setup {
+            if (batch < 1) {
+                throw new IllegalArgumentException("--batch must be >= 1, found " + batch);
+            }
+        }
     }
 
     /**
      * What one configuration measured: the output figures first ({@link OutputMetrics}), then the decoder cosine
      * (mean, min, per level, per module), sizes, steps and energy. {@code states} holds the relaxed module states of
      * the first {@link #KEPT_STATES} inputs only (for pictures), so that large evaluations stay small in memory.
+     * {@code secondsPerStep} is wall time per step and input (a batched run's time shared by its inputs),
+     * {@code batch} the inputs relaxed per run and {@code inferencesPerSecond} the evaluation inputs over the wall
+     * time of their relaxations.
      */
     public record Outcome(String backend, String coupling, String conditioning, double temperature,
                           OutputMetrics.Summary output, Map<String, Double> decoderCosineByModule,
@@ -50,7 +64,8 @@ public final class Experiment {
                           long stepsPerInference, double secondsPerStep, double eta, EnergyLedger.Account energy,
                           List<Map<String, float[]>> states, int[] timesteps, double[] perInputCosine,
                           ProgramRange range, CompiledUNet.RangeFit rangeFit, RelaxationPlan.Kind plan, int phases,
-                          double effectiveTemperatureMin, double effectiveTemperatureMax) {
+                          double effectiveTemperatureMin, double effectiveTemperatureMax, int batch,
+                          double inferencesPerSecond) {
 
         /** The program's dynamic range in decades (couplings and stiffnesses, largest/smallest non-zero). */
         public double dynamicRangeDecades() {
@@ -80,6 +95,8 @@ public final class Experiment {
             m.put("steps_to_converge", stepsToConverge);
             m.put("steps_per_inference", stepsPerInference);
             m.put("seconds_per_step", secondsPerStep);
+            m.put("batch", batch);
+            m.put("inferences_per_second", inferencesPerSecond);
             m.put("eta", eta);
             m.put("energy", energy.toMap());
             m.put("latency_s", energy.latencyS());
@@ -106,8 +123,6 @@ public final class Experiment {
 
     /** Inputs whose relaxed states an {@link Outcome} keeps. */
     public static final int KEPT_STATES = 8;
-    /** Inputs relaxed per call of {@link #relaxBatch}. */
-    public static final int BATCH = 8;
 
     private final UNet net;
     private final Setup setup;
@@ -345,12 +360,18 @@ public final class Experiment {
             long steps = 0;
             long nanos = 0;
             long t0 = System.nanoTime();
-            for (int first = 0; first < n; first += BATCH) {
-                List<SubstrateDenoiser.Relaxed> batch = relaxBatch(d, eval.subList(first, Math.min(n, first + BATCH)),
-                        first);
-                for (int b = 0; b < batch.size(); b++) {
-                    int i = first + b;
-                    var r = batch.get(b);
+            int batch = s.supports(Feature.PER_CHAIN_INPUTS) ? setup.batch() : 1;
+            for (int from = 0; from < n; from += batch) {
+                List<SubstrateDenoiser.Input> part = new ArrayList<>();
+                for (int i = from; i < Math.min(n, from + batch); i++) {
+                    Workload.Noised in = eval.get(i);
+                    part.add(new SubstrateDenoiser.Input(in.xt(),
+                            ConditioningInput.of(in.t(), net.config().diffusionSteps()), null, setup.seed() + i));
+                }
+                List<SubstrateDenoiser.Relaxed> relaxed = d.denoiseAll(part, batch);
+                for (int b = 0; b < relaxed.size(); b++) {
+                    int i = from + b;
+                    var r = relaxed.get(b);
                     steps += r.steps();
                     nanos += r.wallNanos();
                     released += r.released();
@@ -370,15 +391,16 @@ public final class Experiment {
                         states.add(r.states());
                     }
                 }
-                int done = Math.min(n, first + BATCH);
-                if (log != null && (done * 4 / n > first * 4 / n || done == n)) {
+                int done = Math.min(n, from + batch);
+                if (log != null && (done * 4 / n > from * 4 / n || done == n)) {
                     double el = (System.nanoTime() - t0) / 1e9;
                     log.accept(String.format(java.util.Locale.ROOT,
-                            "  [%s + %s] %d/%d inputs, %d steps each, %.0f steps/s, ETA %.0f s", c.strategy(),
-                            iface.spec(), done, n, d.settings().steps(), steps / Math.max(1e-9, nanos / 1e9),
+                            "  [%s + %s] %d/%d inputs (batches of %d), %d steps each, %.2f inferences/s, ETA %.0f s",
+                            c.strategy(), iface.spec(), done, n, batch, d.stepsPerInference(), done / el,
                             el / done * (n - done)));
                 }
             }
+            double relaxSeconds = (System.nanoTime() - t0) / 1e9;
             Map<Integer, Double> lv = new LinkedHashMap<>();
             byLevel.forEach((k, v) -> lv.put(k, Metrics.mean(v)));
             long freeUnits = c.program().units() - c.program().module(CompiledUNet.INPUT).size();
@@ -408,23 +430,9 @@ public final class Experiment {
                     eval.stream().mapToInt(Workload.Noised::t).toArray(), cos, c.range(), c.rangeFit(),
                     c.plan().kind(), scheduled ? d.schedule(1).phases().size() : 0,
                     teff.stream().mapToDouble(Double::doubleValue).min().orElse(temperature),
-                    teff.stream().mapToDouble(Double::doubleValue).max().orElse(temperature));
+                    teff.stream().mapToDouble(Double::doubleValue).max().orElse(temperature), batch,
+                    n / relaxSeconds);
         }
-    }
-
-    /**
-     * Relaxes one batch of evaluation inputs (input {@code first + b} seeded by {@code seed + first + b}). One call
-     * per batch, so that a backend that relaxes several inputs at once can take the whole list; today each input is
-     * one relaxation in turn.
-     */
-    List<SubstrateDenoiser.Relaxed> relaxBatch(SubstrateDenoiser d, List<Workload.Noised> batch, int first) {
-        List<SubstrateDenoiser.Relaxed> out = new ArrayList<>(batch.size());
-        for (int b = 0; b < batch.size(); b++) {
-            Workload.Noised in = batch.get(b);
-            out.add(d.denoise(in.xt(), ConditioningInput.of(in.t(), net.config().diffusionSteps()), null,
-                    setup.seed() + first + b));
-        }
-        return out;
     }
 
     /**

@@ -18,7 +18,9 @@ import java.util.SplittableRandom;
 
 /**
  * {@code tdi generate}: deterministic DDIM sampling (eta = 0) in which every denoiser call is one relaxation of the
- * substrate, warm-started from the previous call's final state, beside the digital sampler from the same seeds.
+ * substrate, warm-started from the previous call's final state, beside the digital sampler from the same seeds. The
+ * samples advance together: at each DDIM step their relaxations run as batches ({@code --batch}), each sample's
+ * chain with its own x_t, biases, warm start and seed, so the result does not depend on the batch size.
  */
 public final class GenerateJob {
     /** Parameters. */
@@ -30,12 +32,19 @@ public final class GenerateJob {
      *                       the twins)
      */
     public record Params(String backend, String coupling, String conditioning, int steps, int samples, Path out,
-                         long seed, double temperature, Path model, int digitalSamples) {
+                         long seed, double temperature, Path model, int digitalSamples, int batch) {
         /** With as many digital samples as {@link #DEFAULT_DIGITAL_SAMPLES} (at least {@code samples}). */
         public Params(String backend, String coupling, String conditioning, int steps, int samples, Path out,
                       long seed, double temperature, Path model) {
             this(backend, coupling, conditioning, steps, samples, out, seed, temperature, model,
-                    Math.max(samples, DEFAULT_DIGITAL_SAMPLES));
+                    Math.max(samples, DEFAULT_DIGITAL_SAMPLES), Jobs.DEFAULT_BATCH);
+        }
+
+        /** With {@code digitalSamples} digital samples and the default batch. */
+        public Params(String backend, String coupling, String conditioning, int steps, int samples, Path out,
+                      long seed, double temperature, Path model, int digitalSamples) {
+            this(backend, coupling, conditioning, steps, samples, out, seed, temperature, model, digitalSamples,
+                    Jobs.DEFAULT_BATCH);
         }
     }
 
@@ -63,23 +72,39 @@ public final class GenerateJob {
         float[] eps(float[] x, int t);
     }
 
+    /** A batched denoiser: predicted epsilon for every x at step t, in order. */
+    interface BatchEps {
+        List<float[]> eps(List<float[]> xs, int t);
+    }
+
     /** One DDIM trajectory from x_T, returning the final x0. */
     static float[] ddim(UNet net, float[] xT, int[] ts, Eps model) {
-        float[] x = xT.clone();
-        float[] x0 = null;
+        return ddimAll(net, List.of(xT), ts, (xs, t) -> List.of(model.eps(xs.get(0), t))).get(0);
+    }
+
+    /** DDIM trajectories from several x_T advanced together (one batched denoiser call per step); the final x0s. */
+    static List<float[]> ddimAll(UNet net, List<float[]> xTs, int[] ts, BatchEps model) {
+        List<float[]> xs = new ArrayList<>();
+        xTs.forEach(xT -> xs.add(xT.clone()));
+        List<float[]> x0s = new ArrayList<>();
         for (int i = 0; i < ts.length; i++) {
             int t = ts[i];
-            float[] eps = model.eps(x, t);
-            x0 = Jobs.x0Estimate(net, x, eps, t);
+            List<float[]> eps = model.eps(List.copyOf(xs), t);
+            x0s.clear();
             double abPrev = i + 1 < ts.length ? Workload.alphaBar(net.config(), ts[i + 1]) : 1.0;
             double ab = Workload.alphaBar(net.config(), t);
-            for (int j = 0; j < x.length; j++) {
-                // recompute eps consistent with the clipped x0 (standard DDIM with clipping)
-                double e = (x[j] - Math.sqrt(ab) * x0[j]) / Math.sqrt(1 - ab);
-                x[j] = (float) (Math.sqrt(abPrev) * x0[j] + Math.sqrt(1 - abPrev) * e);
+            for (int m = 0; m < xs.size(); m++) {
+                float[] x = xs.get(m);
+                float[] x0 = Jobs.x0Estimate(net, x, eps.get(m), t);
+                x0s.add(x0);
+                for (int j = 0; j < x.length; j++) {
+                    // recompute eps consistent with the clipped x0 (standard DDIM with clipping)
+                    double e = (x[j] - Math.sqrt(ab) * x0[j]) / Math.sqrt(1 - ab);
+                    x[j] = (float) (Math.sqrt(abPrev) * x0[j] + Math.sqrt(1 - abPrev) * e);
+                }
             }
         }
-        return x0;
+        return x0s;
     }
 
     /** The starting noise x_T of sample m: standard normal from a generator seeded by (seed, m). */
@@ -166,7 +191,7 @@ public final class GenerateJob {
         Workload data = Workload.load();
         out.println("data: " + data.source());
         ShapeCheck.require(p.backend(), net, List.of(p.coupling())); // refuse in seconds, not after calibration
-        Experiment e = new Experiment(net, data, Jobs.setup(p.backend(), p.seed(), 1, p.temperature()),
+        Experiment e = new Experiment(net, data, Jobs.setup(p.backend(), p.seed(), 1, p.temperature(), p.batch()),
                 new EnergyLedger(), null);
         CompiledUNet c = e.compile(p.coupling());
         ConditioningInterface iface = Jobs.interfaces().create(p.conditioning(), e.calibrationInputs(), e.oracle(),
@@ -184,30 +209,44 @@ public final class GenerateJob {
             long converge = e.stepsToConverge(probe, 1e-3, 4096);
             SubstrateDenoiser d = new SubstrateDenoiser(s, c, iface, e.settingsFor(c, p.temperature(), converge));
             out.printf(Locale.ROOT, "DDIM: %d denoiser calls per sample, each a relaxation of %d steps (%s; %d to"
-                    + " converge at T = 0), warm-started%n", p.steps(), d.stepsPerInference(), c.plan().scheduled()
-                    ? "hold schedule, " + c.plan().holdWindow() + " steps per phase" : "burn-in + window", converge);
+                    + " converge at T = 0), warm-started; samples relaxed in batches of %d%n", p.steps(),
+                    d.stepsPerInference(), c.plan().scheduled() ? "hold schedule, " + c.plan().holdWindow()
+                    + " steps per phase" : "burn-in + window", converge,
+                    s.supports(dev.tdi.substrate.Feature.PER_CHAIN_INPUTS) ? p.batch() : 1);
+            List<float[]> xTs = new ArrayList<>();
             for (int m = 0; m < p.samples(); m++) {
-                float[] xT = startingNoise(net, p.seed(), m);
-                float[] dig = digital.get(m);
-                float[][] warm = {null};
-                long[] acc = {0, 0};
-                int sample = m;
-                float[] sub = ddim(net, xT, ts, (x, t) -> {
-                    SubstrateDenoiser.Relaxed rx = d.denoise(x, ConditioningInput.of(t, n), warm[0],
-                            p.seed() * 1_000_003L + sample * 1000L + t);
-                    warm[0] = rx.finalState();
-                    acc[0] += rx.steps();
-                    acc[1] += rx.wallNanos();
-                    return rx.states().get("out");
-                });
-                relaxSteps += acc[0];
-                relaxNanos += acc[1];
-                substrate.add(sub);
-                cos[m] = Metrics.cosine(sub, dig);
+                xTs.add(startingNoise(net, p.seed(), m));
+            }
+            float[][] warm = new float[p.samples()][];
+            long[][] acc = new long[p.samples()][2];
+            int[] calls = {0};
+            substrate.addAll(ddimAll(net, xTs, ts, (xs, t) -> {
+                List<SubstrateDenoiser.Input> inputs = new ArrayList<>();
+                for (int m = 0; m < xs.size(); m++) {
+                    inputs.add(new SubstrateDenoiser.Input(xs.get(m), ConditioningInput.of(t, n), warm[m],
+                            p.seed() * 1_000_003L + m * 1000L + t));
+                }
+                List<SubstrateDenoiser.Relaxed> rx = d.denoiseAll(inputs, p.batch());
+                List<float[]> eps = new ArrayList<>();
+                for (int m = 0; m < xs.size(); m++) {
+                    warm[m] = rx.get(m).finalState();
+                    acc[m][0] += rx.get(m).steps();
+                    acc[m][1] += rx.get(m).wallNanos();
+                    eps.add(rx.get(m).states().get("out"));
+                }
                 double el = (System.nanoTime() - start) / 1e9;
+                calls[0]++;
+                out.printf(Locale.ROOT, "  DDIM step %d/%d (t = %d): %d samples relaxed (elapsed %.0f s, ETA %.0f s)%n",
+                        calls[0], ts.length, t, xs.size(), el, el / calls[0] * (ts.length - calls[0]));
+                return eps;
+            }));
+            for (int m = 0; m < p.samples(); m++) {
+                relaxSteps += acc[m][0];
+                relaxNanos += acc[m][1];
+                cos[m] = Metrics.cosine(substrate.get(m), digital.get(m));
                 out.printf(Locale.ROOT, "  sample %d/%d: cosine(substrate, digital) = %.4f  (%d relaxation steps, %.0f"
-                                + " steps/s, ETA %.0f s)%n", m + 1, p.samples(), cos[m], acc[0],
-                        acc[0] / Math.max(1e-9, acc[1] / 1e9), el / (m + 1) * (p.samples() - m - 1));
+                                + " steps/s per sample)%n", m + 1, p.samples(), cos[m], acc[m][0],
+                        acc[m][0] / Math.max(1e-9, acc[m][1] / 1e9));
             }
         }
         List<float[]> reference = new ArrayList<>();
@@ -218,7 +257,8 @@ public final class GenerateJob {
                 + ", test accuracy " + classifier.metadata().getOrDefault("test_accuracy", "?") + "); reference: "
                 + referenceSource);
         out.print(q.format());
-        out.printf(Locale.ROOT, "mean per-sample cosine %.4f (min %.4f) over %d samples; %.3f ms per relaxation step;"
+        out.printf(Locale.ROOT, "mean per-sample cosine %.4f (min %.4f) over %d samples; %.3f ms per relaxation step"
+                + " and sample;"
                 + " wall time %.0f s%n", Metrics.mean(cos), Metrics.min(cos), p.samples(),
                 relaxNanos / 1e6 / Math.max(1, relaxSteps), wall);
         int side = (int) Math.round(Math.sqrt(net.inputSize()));
@@ -233,6 +273,7 @@ public final class GenerateJob {
         r.put("reference_source", referenceSource);
         r.put("ddim_steps", p.steps());
         r.put("samples", p.samples());
+        r.put("batch", p.batch());
         r.put("temperature", p.temperature());
         r.put("per_sample_cosine", cos);
         r.put("mean_cosine", Metrics.mean(cos));

@@ -123,10 +123,22 @@ public final class Jobs {
     }
 
     /**
-     * The experiment set-up used by every job: the hold-schedule plan fitted to the backend's ranges, or the graded
-     * plan on a backend that does not declare {@code SCHEDULES}.
+     * Inputs relaxed per run by default (where the backend declares per-chain inputs): large enough that one pass
+     * over the weights serves many inputs and both cores have work, small enough to keep a batch's states in a few
+     * MiB of cache-friendly memory.
      */
+    public static final int DEFAULT_BATCH = 32;
+
+    /** {@link #setup(String, long, int, double, int)} with the default batch. */
     public static Experiment.Setup setup(String backend, long seed, int evalInputs, double temperature) {
+        return setup(backend, seed, evalInputs, temperature, DEFAULT_BATCH);
+    }
+
+    /**
+     * The experiment set-up used by every job, {@code batch} inputs relaxed per run: the hold-schedule plan fitted
+     * to the backend's ranges, or the graded plan on a backend that does not declare {@code SCHEDULES}.
+     */
+    public static Experiment.Setup setup(String backend, long seed, int evalInputs, double temperature, int batch) {
         var caps = dev.tdi.substrate.SubstrateRegistry.provider(backend).capabilities();
         UNetCompiler.Options options = UNetCompiler.Options.defaults()
                 .withRanges(caps.couplingRange(), caps.stiffnessRange());
@@ -139,7 +151,7 @@ public final class Jobs {
             options = options.withKind(RelaxationPlan.Kind.GRADED);
         }
         return new Experiment.Setup(backend, SubstrateConfig.defaults(), seed, evalInputs, CALIBRATION_IMAGES, 64, temperature,
-                DEFAULT_WINDOW, options);
+                DEFAULT_WINDOW, options, batch);
     }
 
     /**

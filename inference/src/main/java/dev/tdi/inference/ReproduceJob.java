@@ -19,11 +19,26 @@ import java.util.Map;
 public final class ReproduceJob {
     /** Parameters. */
     public record Params(String backend, Path out, long seed, int evalInputs, Path model, int[] ranks,
-                         double[] temperatures, EvaluationSplit split, int samples, int digitalSamples) {
-        /** On the dev split, without generation. */
+                         double[] temperatures, EvaluationSplit split, int samples, int digitalSamples,
+                         int batch) {
+        /** On the dev split, without generation, the default batch. */
         public Params(String backend, Path out, long seed, int evalInputs, Path model, int[] ranks,
                       double[] temperatures) {
-            this(backend, out, seed, evalInputs, model, ranks, temperatures, EvaluationSplit.DEV, 0, 0);
+            this(backend, out, seed, evalInputs, model, ranks, temperatures, EvaluationSplit.DEV, 0, 0,
+                    Jobs.DEFAULT_BATCH);
+        }
+
+        /** On a split, the default batch. */
+        public Params(String backend, Path out, long seed, int evalInputs, Path model, int[] ranks,
+                      double[] temperatures, EvaluationSplit split, int samples, int digitalSamples) {
+            this(backend, out, seed, evalInputs, model, ranks, temperatures, split, samples, digitalSamples,
+                    Jobs.DEFAULT_BATCH);
+        }
+
+        /** On the dev split, without generation, {@code batch} inputs per run. */
+        public Params(String backend, Path out, long seed, int evalInputs, Path model, int[] ranks,
+                      double[] temperatures, int batch) {
+            this(backend, out, seed, evalInputs, model, ranks, temperatures, EvaluationSplit.DEV, 0, 0, batch);
         }
     }
 
@@ -61,8 +76,8 @@ public final class ReproduceJob {
         double t0 = p.temperatures()[0];
         out.println("evaluation inputs: the first " + p.evalInputs() + " of the " + p.split().describe()
                 + ", each at its own t");
-        Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(), t0),
-                p.split(), ledger, null);
+        Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(), t0,
+                p.batch()), p.split(), ledger, null);
         Experiment.InterfaceMaker im = Jobs.interfaces();
         List<Map<String, Object>> all = new ArrayList<>();
         int total = 2 + 1 + 2 * p.ranks().length + 3 + INTERFACE_SIZES.length + READOUT_RANKS.length + 2 + 2
@@ -203,8 +218,9 @@ public final class ReproduceJob {
         out.printf(Locale.ROOT, "| net energy saving vs GPU (gross) | ~10^7x (~10^4x) | %.3gx (%.3gx) vs H100 TDP/peak;"
                         + " %.3gx (%.3gx) vs measured H100 |%n", full.energy().netSaving(), full.energy().grossSaving(),
                 full.energy().netSavingMeasured(), full.energy().gpuMeasuredJ() / full.energy().substrateJ());
-        out.printf(Locale.ROOT, "| steps to converge / per inference; time per step | - | %d / %d; %.2f ms |%n",
-                full.stepsToConverge(), full.stepsPerInference(), full.secondsPerStep() * 1e3);
+        out.printf(Locale.ROOT, "| steps to converge / per inference; time per step and input | - | %d / %d; %.2f ms"
+                + " (batches of %d) |%n", full.stepsToConverge(), full.stepsPerInference(), full.secondsPerStep() * 1e3,
+                full.batch());
         out.println();
         out.println("output figures of the complete system per t bucket:");
         out.print(OutputMetrics.format(full.output()));

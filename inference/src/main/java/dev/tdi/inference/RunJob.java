@@ -14,13 +14,28 @@ import java.util.Map;
  * short table, results.json and a PNG of the digital denoiser's output beside the substrate's.
  */
 public final class RunJob {
-    /** Parameters of a run. */
+    /** Parameters of a run; {@code batch} inputs are relaxed per substrate run. */
     public record Params(String backend, String coupling, String conditioning, Path out, long seed, int evalInputs,
-                         double temperature, Path model, EvaluationSplit split) {
-        /** On the dev split. */
+                         double temperature, Path model, EvaluationSplit split, int batch) {
+        /** On the dev split, the default batch. */
         public Params(String backend, String coupling, String conditioning, Path out, long seed, int evalInputs,
                       double temperature, Path model) {
-            this(backend, coupling, conditioning, out, seed, evalInputs, temperature, model, EvaluationSplit.DEV);
+            this(backend, coupling, conditioning, out, seed, evalInputs, temperature, model, EvaluationSplit.DEV,
+                    Jobs.DEFAULT_BATCH);
+        }
+
+        /** On a split, the default batch. */
+        public Params(String backend, String coupling, String conditioning, Path out, long seed, int evalInputs,
+                      double temperature, Path model, EvaluationSplit split) {
+            this(backend, coupling, conditioning, out, seed, evalInputs, temperature, model, split,
+                    Jobs.DEFAULT_BATCH);
+        }
+
+        /** On the dev split, {@code batch} inputs per run. */
+        public Params(String backend, String coupling, String conditioning, Path out, long seed, int evalInputs,
+                      double temperature, Path model, int batch) {
+            this(backend, coupling, conditioning, out, seed, evalInputs, temperature, model, EvaluationSplit.DEV,
+                    batch);
         }
     }
 
@@ -42,7 +57,7 @@ public final class RunJob {
         out.println("evaluation inputs: the first " + p.evalInputs() + " of the " + p.split().describe()
                 + ", each at its own t");
         Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(),
-                p.temperature()), p.split(), ledger, out::println);
+                p.temperature(), p.batch()), p.split(), ledger, out::println);
         Experiment.Outcome o = e.evaluate(p.coupling(), p.conditioning(), Jobs.interfaces(), p.temperature());
         double wall = (System.nanoTime() - start) / 1e9;
 
@@ -67,7 +82,9 @@ public final class RunJob {
         out.println(Jobs.row("long-range lines", Long.toString(o.longRangeLines())));
         out.println(Jobs.row("steps per inference (to converge + window)", o.stepsPerInference() + " ("
                 + o.stepsToConverge() + " + " + (o.stepsPerInference() - Math.max(0, o.stepsToConverge())) + ")"));
-        out.println(Jobs.row("wall time per step", String.format(Locale.ROOT, "%.3f ms", o.secondsPerStep() * 1e3)));
+        out.println(Jobs.row("wall time per step and input", String.format(Locale.ROOT, "%.3f ms (batches of %d)",
+                o.secondsPerStep() * 1e3, o.batch())));
+        out.println(Jobs.row("inferences per second", String.format(Locale.ROOT, "%.2f", o.inferencesPerSecond())));
         out.println(Jobs.row("relaxation plan", o.plan().name().toLowerCase(Locale.ROOT)
                 + (o.phases() > 0 ? " (" + o.phases() + " phases)" : "")));
         out.println(Jobs.row("dynamic range (largest/smallest)", String.format(Locale.ROOT,

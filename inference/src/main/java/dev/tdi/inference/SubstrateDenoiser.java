@@ -2,18 +2,25 @@ package dev.tdi.inference;
 
 import dev.tdi.conditioning.ConditioningInput;
 import dev.tdi.conditioning.ConditioningInterface;
+import dev.tdi.substrate.ChainSeeds;
+import dev.tdi.substrate.Feature;
 import dev.tdi.substrate.RunResult;
 import dev.tdi.substrate.RunSpec;
 import dev.tdi.substrate.Schedule;
 import dev.tdi.substrate.Substrate;
 import dev.tdi.unet.Layer;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The U-Net executed by relaxation: one program upload, then per input a clamp write (x_t), bias writes (static +
  * interface bias per conditioned layer, the DACs) and one run of the Langevin dynamics; the read-out is the windowed
- * mean of every layer module (for a scheduled plan, its held value: the mean of its phase). Not thread-safe (one substrate session).
+ * mean of every layer module (for a scheduled plan, its held value: the mean of its phase). {@link #denoiseAll}
+ * relaxes many inputs per run where the backend declares {@link Feature#PER_CHAIN_INPUTS} (one row of clamps and
+ * biases per chain, so the weights are streamed once per batch), with per-chain seeds that make every input's result
+ * the same as its one-at-a-time relaxation. Not thread-safe (one substrate session).
  */
 public final class SubstrateDenoiser {
 
@@ -53,6 +60,17 @@ public final class SubstrateDenoiser {
                           double released) {
     }
 
+    /**
+     * One input of a batch.
+     *
+     * @param x            the noisy image x_t (the clamp of the input module)
+     * @param conditioning what the interface writes the biases from
+     * @param warmStart    a full starting state (a previous final state), or null for the zero state
+     * @param seed         the noise seed, as {@link #denoise}'s
+     */
+    public record Input(float[] x, ConditioningInput conditioning, float[] warmStart, long seed) {
+    }
+
     private final Substrate substrate;
     private final CompiledUNet compiled;
     private final ConditioningInterface conditioning;
@@ -87,15 +105,7 @@ public final class SubstrateDenoiser {
     /** Writes x_t and the conditioning biases for {@code input} (no re-programming). */
     public void load(float[] x, ConditioningInput input) {
         substrate.setClamp(CompiledUNet.INPUT, x);
-        Map<String, float[]> bias = conditioning.biases(input);
-        for (String layer : compiled.conditionedLayers()) {
-            float[] b = bias.get(layer);
-            if (b == null) {
-                throw new IllegalStateException("conditioning interface " + conditioning.spec()
-                        + " gave no bias for layer '" + layer + "'; it gave " + bias.keySet());
-            }
-            substrate.setBias(layer, compiled.biasField(layer, b));
-        }
+        biasFields(input).forEach(substrate::setBias);
     }
 
     /** The bias fields (per pixel) this input would write, by layer: what {@link #load} writes. */
@@ -103,7 +113,12 @@ public final class SubstrateDenoiser {
         Map<String, float[]> bias = conditioning.biases(input);
         Map<String, float[]> out = new LinkedHashMap<>();
         for (String layer : compiled.conditionedLayers()) {
-            out.put(layer, compiled.biasField(layer, bias.get(layer)));
+            float[] b = bias.get(layer);
+            if (b == null) {
+                throw new IllegalStateException("conditioning interface " + conditioning.spec()
+                        + " gave no bias for layer '" + layer + "'; it gave " + bias.keySet());
+            }
+            out.put(layer, compiled.biasField(layer, b));
         }
         return out;
     }
@@ -122,6 +137,96 @@ public final class SubstrateDenoiser {
     /** Steps one relaxation takes: the schedule's for a scheduled plan, burn-in + window otherwise. */
     public long stepsPerInference() {
         return compiled.plan().scheduled() ? schedule(settings.window()).totalSteps() : settings.steps();
+    }
+
+    /**
+     * Relaxes every input, up to {@code batch} per run when the backend declares {@link Feature#PER_CHAIN_INPUTS}
+     * (else one per run). Input i's chains are seeded {@code ChainSeeds.of(seed_i, r)} for r below
+     * {@link Settings#chains()}, exactly as {@link #denoise} seeds them, so on a backend whose chains are independent
+     * the results do not depend on the batch size. Each result's {@code wallNanos} is its share of its batch's wall
+     * time (the batch's time over its inputs), so summing them gives the wall time of the whole set.
+     *
+     * @return one result per input, in order
+     */
+    public List<Relaxed> denoiseAll(List<Input> inputs, int batch) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("the batch size must be >= 1, found " + batch);
+        }
+        List<Relaxed> out = new ArrayList<>(inputs.size());
+        boolean batched = batch > 1 && substrate.supports(Feature.PER_CHAIN_INPUTS);
+        for (int from = 0; from < inputs.size(); from += batched ? batch : 1) {
+            List<Input> part = inputs.subList(from, Math.min(inputs.size(), from + (batched ? batch : 1)));
+            if (part.size() == 1) {
+                Input in = part.get(0);
+                out.add(denoise(in.x(), in.conditioning(), in.warmStart(), in.seed()));
+            } else {
+                out.addAll(relaxBatch(part));
+            }
+        }
+        return out;
+    }
+
+    /** One run of {@code inputs.size() * chains} chains; chain i * chains + r is replica r of input i. */
+    private List<Relaxed> relaxBatch(List<Input> inputs) {
+        int k = settings.chains();
+        int chains = inputs.size() * k;
+        float[][] clamps = new float[chains][];
+        Map<String, float[][]> biases = new LinkedHashMap<>();
+        long[] seeds = new long[chains];
+        float[][] starts = inputs.stream().anyMatch(in -> in.warmStart() != null) ? new float[chains][] : null;
+        for (int i = 0; i < inputs.size(); i++) {
+            Input in = inputs.get(i);
+            Map<String, float[]> fields = biasFields(in.conditioning());
+            for (int r = 0; r < k; r++) {
+                int c = i * k + r;
+                clamps[c] = in.x();
+                seeds[c] = ChainSeeds.of(in.seed(), r);
+                int chain = c;
+                fields.forEach((layer, h) -> biases.computeIfAbsent(layer, z -> new float[chains][])[chain] = h);
+                if (starts != null) {
+                    starts[c] = in.warmStart() != null ? in.warmStart() : new float[compiled.program().units()];
+                }
+            }
+        }
+        substrate.setClamp(CompiledUNet.INPUT, clamps);
+        biases.forEach(substrate::setBias);
+        RunSpec.Builder b = spec(0, null).toBuilder().chains(chains).chainSeeds(seeds);
+        if (starts != null) {
+            b.chainInitialStates(starts);
+        }
+        RunResult r = substrate.run(b.build());
+        List<Relaxed> out = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            Map<String, float[]> states = new LinkedHashMap<>();
+            states.put(CompiledUNet.INPUT, meanOver(r, CompiledUNet.INPUT, i * k, k));
+            for (Layer layer : compiled.net().layers()) {
+                states.put(layer.name(), meanOver(r, layer.name(), i * k, k));
+            }
+            // the released energy is the batch's chain average: every input's share of the measured heat
+            out.add(new Relaxed(states, r.steps(), r.wallNanos() / inputs.size(), r.finalState(i * k),
+                    r.releasedEnergy()));
+        }
+        return out;
+    }
+
+    /** A module's windowed mean averaged over chains {@code first} to {@code first + count - 1}. */
+    private static float[] meanOver(RunResult r, String module, int first, int count) {
+        if (count == 1) {
+            return r.mean(module, first);
+        }
+        float[] m0 = r.mean(module, first);
+        double[] acc = new double[m0.length];
+        for (int c = first; c < first + count; c++) {
+            float[] m = c == first ? m0 : r.mean(module, c);
+            for (int u = 0; u < acc.length; u++) {
+                acc[u] += m[u];
+            }
+        }
+        float[] out = new float[acc.length];
+        for (int u = 0; u < out.length; u++) {
+            out[u] = (float) (acc[u] / count);
+        }
+        return out;
     }
 
     /** The run spec used for every relaxation. */

@@ -52,7 +52,7 @@ class JobsEndToEndTest {
     void reproduceWritesEveryKeyAndThePlots() throws Exception {
         Path out = dir.resolve("reproduce");
         String text = capture(o -> ReproduceJob.execute(new ReproduceJob.Params("reference", out, 3, 2, model,
-                new int[]{1, 2}, new double[]{1e-4, 1}, EvaluationSplit.DEV, 2, 4), o));
+                new int[]{1, 2}, new double[]{1e-4, 1}, EvaluationSplit.DEV, 2, 4, 2), o));
         assertHeader(text);
         assertTrue(text.contains("| decoder cosine, oracle bound (dense + oracle) | 1.0000 | 1.0000 |"), text);
         JsonObject j = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
@@ -93,7 +93,7 @@ class JobsEndToEndTest {
     void runAndGenerate() throws Exception {
         Path out = dir.resolve("run");
         String text = capture(o -> RunJob.execute(new RunJob.Params("reference", "hbc:k=2", "minimal:b=2,h=4", out, 3,
-                2, 1e-4, model), o));
+                2, 1e-4, model, 2), o));
         assertHeader(text);
         assertTrue(text.contains("decoder cosine") && text.contains("energy ledger constants"), text);
         assertTrue(Files.size(out.resolve("denoiser.png")) > 1000);
@@ -128,7 +128,7 @@ class JobsEndToEndTest {
 
         Path gen = dir.resolve("generate");
         String g = capture(o -> GenerateJob.execute(new GenerateJob.Params("reference", "dense", "oracle", 3, 2, gen, 3,
-                1e-6, model, 8), o));
+                1e-6, model, 8, 2), o));
         assertHeader(g);
         JsonObject gj = JsonParser.parseString(Files.readString(gen.resolve("results.json"))).getAsJsonObject();
         for (String k : new String[]{"fd_digital", "fd_substrate", "fd_test_halves", "class_agreement",

@@ -14,6 +14,10 @@ import java.util.Map;
  * clamp and run settings, and the current values of the writable fields. A backend implements
  * {@link #upload}, {@link #execute} and, where the device holds biases and clamps itself,
  * {@link #biasChanged} and {@link #clampChanged}.
+ * <p>
+ * Batched relaxation ({@link Feature#PER_CHAIN_INPUTS}): a field or clamp written with one row per chain holds those
+ * rows until it is written again with a single vector; a backend reads chain c's values with {@link #bias(String,
+ * int)} and {@link #clamp(String, int)}, and {@link #run} checks that the run's chains match every per-chain write.
  */
 public abstract class AbstractSubstrate implements Substrate {
     private final String backend;
@@ -21,6 +25,8 @@ public abstract class AbstractSubstrate implements Substrate {
     private Program program;
     private final Map<String, float[]> biases = new LinkedHashMap<>();
     private final Map<String, float[]> clamps = new LinkedHashMap<>();
+    private final Map<String, float[][]> chainBiases = new LinkedHashMap<>();
+    private final Map<String, float[][]> chainClamps = new LinkedHashMap<>();
     private boolean closed;
 
     protected AbstractSubstrate(String backend, Capabilities capabilities) {
@@ -49,6 +55,8 @@ public abstract class AbstractSubstrate implements Substrate {
         this.program = program;
         biases.clear();
         clamps.clear();
+        chainBiases.clear();
+        chainClamps.clear();
         for (BiasField f : program.biasFields().values()) {
             Factor factor = program.factors().get(f.factorIndex());
             biases.put(f.name(), switch (factor) {
@@ -60,6 +68,11 @@ public abstract class AbstractSubstrate implements Substrate {
         for (String m : program.clampedModules()) {
             clamps.put(m, program.clampOf(m).values());
         }
+    }
+
+    @Override
+    public final boolean supports(Feature feature) {
+        return capabilities.supports(feature);
     }
 
     @Override
@@ -76,20 +89,36 @@ public abstract class AbstractSubstrate implements Substrate {
         float[] copy = values.clone();
         biasChanged(f, copy);
         biases.put(field, copy);
+        chainBiases.remove(field);
+    }
+
+    @Override
+    public final void setBias(String field, float[][] perChain) {
+        requireProgrammed();
+        requirePerChainInputs("per-chain values for bias field '" + field + "'");
+        BiasField f = program.biasField(field);
+        float[][] copy = requireRows("bias field '" + field + "'", perChain, f.size());
+        chainBiases.put(field, copy);
     }
 
     @Override
     public final void setClamp(String module, float[] values) {
         requireProgrammed();
-        int size = program.module(module).size();
-        if (program.clampOf(module) == null) {
-            throw new InvalidProgramException("module '" + module + "' is not clamped; clamped modules are "
-                    + program.clampedModules() + " (add a Clamp factor to the program to clamp it)");
-        }
-        requireValues("clamp of module '" + module + "'", values, size);
+        requireClamped(module);
+        requireValues("clamp of module '" + module + "'", values, program.module(module).size());
         float[] copy = values.clone();
         clampChanged(module, copy);
         clamps.put(module, copy);
+        chainClamps.remove(module);
+    }
+
+    @Override
+    public final void setClamp(String module, float[][] perChain) {
+        requireProgrammed();
+        requirePerChainInputs("per-chain values for the clamp of module '" + module + "'");
+        requireClamped(module);
+        float[][] copy = requireRows("clamp of module '" + module + "'", perChain, program.module(module).size());
+        chainClamps.put(module, copy);
     }
 
     @Override
@@ -106,6 +135,7 @@ public abstract class AbstractSubstrate implements Substrate {
             }
         }
         spec.initialState().ifPresent(x -> requireValues("RunSpec initialState", x, program.units()));
+        requireChainsMatch(spec);
         if (spec.schedule().isPresent()) {
             if (!capabilities.supports(Feature.SCHEDULES)) {
                 throw new UnsupportedProgramException(backend, List.of("the run asks for a relaxation schedule;"
@@ -143,13 +173,34 @@ public abstract class AbstractSubstrate implements Substrate {
         return clamps.get(module);
     }
 
+    /** The values of a bias field for one chain of the next run: its per-chain row if one was written. */
+    protected final float[] bias(String field, int chain) {
+        float[][] rows = chainBiases.get(field);
+        return rows == null ? biases.get(field) : rows[chain];
+    }
+
+    /** The values of a clamp for one chain of the next run: its per-chain row if one was written. */
+    protected final float[] clamp(String module, int chain) {
+        float[][] rows = chainClamps.get(module);
+        return rows == null ? clamps.get(module) : rows[chain];
+    }
+
+    /** True when some field or clamp holds per-chain rows (the next run relaxes a batch of inputs). */
+    protected final boolean hasPerChainInputs() {
+        return !chainBiases.isEmpty() || !chainClamps.isEmpty();
+    }
+
     /** Loads a program the capability check accepted; may refuse with {@link UnsupportedProgramException}. */
     protected abstract void upload(Program program);
 
     /** Runs a validated spec on the current program with the current fields. */
     protected abstract RunResult execute(RunSpec spec);
 
-    /** Called before a bias field changes; a device writes its DACs here. */
+    /**
+     * Called before a bias field changes to one shared vector; a device writes its DACs here. Per-chain rows
+     * ({@link #setBias(String, float[][])}) do not call it: a backend with {@link Feature#PER_CHAIN_INPUTS} reads them
+     * at run time with {@link #bias(String, int)}.
+     */
     protected void biasChanged(BiasField field, float[] values) {
     }
 
@@ -172,6 +223,65 @@ public abstract class AbstractSubstrate implements Substrate {
         if (program == null) {
             throw new IllegalStateException("no program is loaded on this " + backend
                     + " session; call program(...) first");
+        }
+    }
+
+    private void requireClamped(String module) {
+        program.module(module);
+        if (program.clampOf(module) == null) {
+            throw new InvalidProgramException("module '" + module + "' is not clamped; clamped modules are "
+                    + program.clampedModules() + " (add a Clamp factor to the program to clamp it)");
+        }
+    }
+
+    private void requirePerChainInputs(String what) {
+        if (!capabilities.supports(Feature.PER_CHAIN_INPUTS)) {
+            throw new UnsupportedProgramException(backend, List.of(what + " need feature "
+                    + Feature.PER_CHAIN_INPUTS + ", which this backend does not declare; relax one input per run"
+                    + " with the float[] setters"));
+        }
+    }
+
+    /** Copies per-chain rows after checking there is at least one, each of {@code size} valid values. */
+    private float[][] requireRows(String what, float[][] rows, int size) {
+        if (rows == null || rows.length == 0) {
+            throw new InvalidProgramException(what + ": per-chain values need one row per chain, found "
+                    + (rows == null ? "null" : "no rows"));
+        }
+        if (rows.length > capabilities.maxChains()) {
+            throw new UnsupportedProgramException(backend, List.of(what + " has " + rows.length
+                    + " per-chain rows; this backend runs at most " + capabilities.maxChains() + " chains"));
+        }
+        float[][] copy = new float[rows.length][];
+        for (int c = 0; c < rows.length; c++) {
+            if (rows[c] == null) {
+                throw new InvalidProgramException(what + ": row for chain " + c + " is null");
+            }
+            requireValues(what + " (chain " + c + ")", rows[c], size);
+            copy[c] = rows[c].clone();
+        }
+        return copy;
+    }
+
+    /** Every per-chain write and per-chain initial state must have exactly the run's number of rows. */
+    private void requireChainsMatch(RunSpec spec) {
+        int chains = spec.chains();
+        chainBiases.forEach((field, rows) -> requireRowCount("bias field '" + field + "'", rows.length, chains));
+        chainClamps.forEach((module, rows) -> requireRowCount("clamp of module '" + module + "'", rows.length,
+                chains));
+        if (spec.chainInitialStates().isPresent()) {
+            requirePerChainInputs("RunSpec chainInitialStates (one starting state per chain)");
+            float[][] rows = spec.chainInitialStates().get();
+            for (int c = 0; c < rows.length; c++) {
+                requireValues("RunSpec chainInitialStates (chain " + c + ")", rows[c], program.units());
+            }
+        }
+    }
+
+    private static void requireRowCount(String what, int rows, int chains) {
+        if (rows != chains) {
+            throw new InvalidProgramException(what + " holds per-chain values for " + rows + " chains but the run"
+                    + " asks for " + chains + " chains; run with chains(" + rows + ") or write the inputs again");
         }
     }
 

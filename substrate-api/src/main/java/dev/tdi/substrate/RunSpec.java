@@ -27,11 +27,28 @@ import java.util.Optional;
  * @param initialState     optional full-length starting state (clamped units are overwritten); zeros otherwise
  * @param schedule         optional relaxation schedule ({@link Schedule}); when present the run is its phases
  *                         and burnIn, window and tolerance are not used (needs {@link Feature#SCHEDULES})
+ * @param chainSeeds       optional noise seed of each chain (one per chain), replacing
+ *                         {@link ChainSeeds#of(long, int) ChainSeeds.of(seed, c)}: chain c of a batch then draws
+ *                         the same noise as a one-chain run given that seed, so batched and one-at-a-time
+ *                         relaxations agree (see {@link #chainSeed(int)})
+ * @param chainInitialStates optional full-length starting state per chain (one row per chain; clamped units are
+ *                         overwritten), for batches of warm starts; exclusive with {@code initialState} (needs
+ *                         {@link Feature#PER_CHAIN_INPUTS})
  */
 public record RunSpec(long burnIn, long window, double tolerance, long maxSteps, double stepSize,
                       Map<String, Double> moduleStepSizes, double temperature, long seed, int chains,
                       long traceEvery, double divergenceBound, Optional<float[]> initialState,
-                      Optional<Schedule> schedule) {
+                      Optional<Schedule> schedule, Optional<long[]> chainSeeds,
+                      Optional<float[][]> chainInitialStates) {
+
+    /** The spec without per-chain seeds or starting states. */
+    public RunSpec(long burnIn, long window, double tolerance, long maxSteps, double stepSize,
+                   Map<String, Double> moduleStepSizes, double temperature, long seed, int chains,
+                   long traceEvery, double divergenceBound, Optional<float[]> initialState,
+                   Optional<Schedule> schedule) {
+        this(burnIn, window, tolerance, maxSteps, stepSize, moduleStepSizes, temperature, seed, chains, traceEvery,
+                divergenceBound, initialState, schedule, Optional.empty(), Optional.empty());
+    }
 
     /** The spec without a schedule (the form before schedules existed). */
     public RunSpec(long burnIn, long window, double tolerance, long maxSteps, double stepSize,
@@ -44,6 +61,8 @@ public record RunSpec(long burnIn, long window, double tolerance, long maxSteps,
     public RunSpec {
         moduleStepSizes = Map.copyOf(moduleStepSizes);
         initialState = initialState.map(float[]::clone);
+        chainSeeds = chainSeeds.map(long[]::clone);
+        chainInitialStates = chainInitialStates.map(RunSpec::copyRows);
         if (burnIn < 0) {
             throw new InvalidProgramException("RunSpec burnIn must be >= 0, found " + burnIn);
         }
@@ -71,6 +90,44 @@ public record RunSpec(long burnIn, long window, double tolerance, long maxSteps,
         if (!(divergenceBound > 0)) {
             throw new InvalidProgramException("RunSpec divergenceBound must be > 0, found " + divergenceBound);
         }
+        if (chainSeeds.isPresent() && chainSeeds.get().length != chains) {
+            throw new InvalidProgramException("RunSpec chainSeeds has " + chainSeeds.get().length
+                    + " seeds; it needs one per chain (" + chains + ")");
+        }
+        if (chainInitialStates.isPresent()) {
+            if (initialState.isPresent()) {
+                throw new InvalidProgramException("RunSpec has both an initialState and chainInitialStates;"
+                        + " give one (a shared start, or one row per chain)");
+            }
+            if (chainInitialStates.get().length != chains) {
+                throw new InvalidProgramException("RunSpec chainInitialStates has " + chainInitialStates.get().length
+                        + " rows; it needs one per chain (" + chains + ")");
+            }
+        }
+    }
+
+    private static float[][] copyRows(float[][] rows) {
+        float[][] copy = new float[rows.length][];
+        for (int c = 0; c < rows.length; c++) {
+            if (rows[c] == null) {
+                throw new InvalidProgramException("RunSpec chainInitialStates row " + c + " is null");
+            }
+            copy[c] = rows[c].clone();
+        }
+        return copy;
+    }
+
+    /**
+     * The noise seed of chain {@code c}: {@code chainSeeds[c]} when given, else {@code ChainSeeds.of(seed, c)}.
+     * Every backend seeds chain c's noise with this value.
+     */
+    public long chainSeed(int c) {
+        return chainSeeds.isPresent() ? chainSeeds.get()[c] : ChainSeeds.of(seed, c);
+    }
+
+    /** The starting state of chain {@code c} before clamps and walls: its own row, the shared one, or none. */
+    public Optional<float[]> initialState(int c) {
+        return chainInitialStates.isPresent() ? Optional.of(chainInitialStates.get()[c]) : initialState;
     }
 
     private static void requireStep(String what, Double dt) {
@@ -123,6 +180,8 @@ public record RunSpec(long burnIn, long window, double tolerance, long maxSteps,
         b.divergenceBound = divergenceBound;
         b.initialState = initialState.orElse(null);
         b.schedule = schedule.orElse(null);
+        b.chainSeeds = chainSeeds.orElse(null);
+        b.chainInitialStates = chainInitialStates.orElse(null);
         return b;
     }
 
@@ -141,6 +200,8 @@ public record RunSpec(long burnIn, long window, double tolerance, long maxSteps,
         private double divergenceBound = 1e6;
         private float[] initialState;
         private Schedule schedule;
+        private long[] chainSeeds;
+        private float[][] chainInitialStates;
 
         private Builder() {
         }
@@ -172,11 +233,16 @@ public record RunSpec(long burnIn, long window, double tolerance, long maxSteps,
         public Builder initialState(float[] x) { this.initialState = x; return this; }
         /** Runs the phases of {@code s} instead of burn-in and window ({@code null} removes it). */
         public Builder schedule(Schedule s) { this.schedule = s; return this; }
+        /** One noise seed per chain instead of {@code ChainSeeds.of(seed, c)} ({@code null} removes them). */
+        public Builder chainSeeds(long... s) { this.chainSeeds = s; return this; }
+        /** One starting state per chain ({@code null} removes them); needs {@link Feature#PER_CHAIN_INPUTS}. */
+        public Builder chainInitialStates(float[][] x) { this.chainInitialStates = x; return this; }
 
         public RunSpec build() {
             return new RunSpec(burnIn, window, tolerance, maxSteps, stepSize, moduleStepSizes, temperature, seed,
                     chains, traceEvery, divergenceBound, Optional.ofNullable(initialState),
-                    Optional.ofNullable(schedule));
+                    Optional.ofNullable(schedule), Optional.ofNullable(chainSeeds),
+                    Optional.ofNullable(chainInitialStates));
         }
     }
 }

@@ -33,8 +33,23 @@ public final class BenchCommand implements Callable<Integer> {
             + " /usr/bin/python3, python3)")
     String python;
 
+    @Option(names = "--no-end-to-end", description = "skip the end-to-end suite (the batched U-Net relaxation on sim"
+            + " beside its PyTorch peer)")
+    boolean noEndToEnd;
+
+    @Option(names = "--end-to-end-only", description = "run only the end-to-end suite (writes end-to-end.md and"
+            + " .json, leaves results.md alone)")
+    boolean endToEndOnly;
+
+    @Option(names = "--e2e-batch", paramLabel = "N", defaultValue = "32",
+            description = "inputs per batched relaxation in the end-to-end suite (default: ${DEFAULT-VALUE})")
+    int e2eBatch;
+
     @Override
     public Integer call() throws Exception {
+        if (e2eBatch < 1) {
+            throw new IllegalArgumentException("--e2e-batch must be >= 1, found " + e2eBatch);
+        }
         Path home = Path.of(System.getProperty("tdi.home", "."));
         Path dir = out != null ? out : home.resolve("runs").resolve("bench");
         Path script = home.resolve("benchmarks").resolve("peers").resolve("peers.py");
@@ -43,7 +58,23 @@ public final class BenchCommand implements Callable<Integer> {
             System.err.println("tdi bench: the peer harness " + script + " is missing; running without peers");
             py = null;
         }
-        BenchSuite.run(new BenchSuite.Options(!full, dir, script, py, !noPeers, System.out));
+        if (endToEndOnly && noEndToEnd) {
+            throw new IllegalArgumentException("--end-to-end-only and --no-end-to-end exclude each other");
+        }
+        if (!endToEndOnly) {
+            BenchSuite.run(new BenchSuite.Options(!full, dir, script, py, !noPeers, System.out));
+        }
+        if (!noEndToEnd) {
+            Files.createDirectories(dir);
+            Path e2eScript = home.resolve("benchmarks").resolve("peers").resolve("relaxation_torch.py");
+            var e2e = dev.tdi.bench.e2e.EndToEndBench.run(dir, noPeers ? null : py, e2eScript, e2eBatch, System.out);
+            Files.writeString(dir.resolve("end-to-end.md"), e2e.markdown());
+            if (!endToEndOnly) {
+                Path md = dir.resolve("results.md");
+                Files.writeString(md, Files.readString(md) + e2e.markdown());
+            }
+            System.out.print(e2e.markdown());
+        }
         return 0;
     }
 }

@@ -55,7 +55,8 @@ public final class GenerateCommand implements Callable<Integer>, dev.tdi.cli.val
     @Override
     public Integer call() throws Exception {
         GenerateJob.execute(new GenerateJob.Params(substrate.backend(), system.coupling, system.conditioning, steps,
-                samples, out, substrate.seed, system.temperature(), substrate.model, digitalSamples), System.out);
+                samples, out, substrate.seed, system.temperature(), substrate.model, digitalSamples,
+                substrate.batch()), System.out);
         return 0;
     }
 }

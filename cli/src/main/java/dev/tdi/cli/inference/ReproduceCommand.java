@@ -88,7 +88,8 @@ public final class ReproduceCommand implements Callable<Integer>, dev.tdi.cli.va
             }
         }
         ReproduceJob.execute(new ReproduceJob.Params(substrate.backend(), out, substrate.seed, evalInputs, substrate.model,
-                ranks, temperatures, sp, samples, digitalSamples),
+                ranks, temperatures, sp, samples, digitalSamples,
+                substrate.batch()),
                 System.out);
         return 0;
     }

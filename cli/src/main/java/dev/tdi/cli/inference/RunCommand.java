@@ -48,7 +48,8 @@ public final class RunCommand implements Callable<Integer>, dev.tdi.cli.validati
     public Integer call() throws Exception {
         dev.tdi.inference.EvaluationSplit sp = dev.tdi.inference.EvaluationSplit.parse(split);
         RunJob.execute(new RunJob.Params(substrate.backend(), system.coupling, system.conditioning, out,
-                substrate.seed, evalInputs, system.temperature(), substrate.model, sp),
+                substrate.seed, evalInputs, system.temperature(), substrate.model, sp,
+                substrate.batch()),
                 System.out);
         return 0;
     }

@@ -60,6 +60,8 @@ class InferenceCommandsTest {
         "reproduce --samples 1|--samples|0 (no generation) or >= 2",
         "train-classifier --batch 12|--batch|multiple of 8",
         "train-classifier --epochs 0|--epochs|1..",
+        "run --batch 0|--batch|1..",
+        "generate --batch -3|--batch|1..",
     })
     void badInputIsRefusedWithTheAcceptedValues(String args, String names, String accepted) {
         Result r = run(args.split(" "));

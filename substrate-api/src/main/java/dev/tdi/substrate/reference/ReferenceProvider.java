@@ -22,7 +22,7 @@ public final class ReferenceProvider implements SubstrateProvider {
             1L << 24, Long.MAX_VALUE, 1 << 16, NumberFormat.float64(),
             new NoiseModel(NoiseModel.Kind.PSEUDO_RANDOM,
                     "L64X128MixRandom per chain (seeded by ChainSeeds), JDK ziggurat Gaussians"))
-            .toBuilder().feature(Feature.SCHEDULES).build();
+            .toBuilder().feature(Feature.SCHEDULES).feature(Feature.PER_CHAIN_INPUTS).build();
 
     @Override
     public String name() {

@@ -3,6 +3,7 @@ package dev.tdi.substrate.reference;
 import dev.tdi.substrate.AbstractSubstrate;
 import dev.tdi.substrate.Capabilities;
 import dev.tdi.substrate.ChainSeeds;
+import dev.tdi.substrate.Feature;
 import dev.tdi.substrate.DivergenceException;
 import dev.tdi.substrate.RunResult;
 import dev.tdi.substrate.RunSpec;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
 
@@ -29,7 +31,9 @@ import java.util.random.RandomGeneratorFactory;
  * </pre>
  * Clamped units stay at their clamp values. A run with a {@link Schedule} follows its phases
  * ({@link #executeScheduled}). Noise for chain c comes from an L64X128MixRandom seeded with
- * {@link ChainSeeds#of(long, int)}, drawn unit by unit in state order, so runs are reproducible by seed.
+ * {@link ChainSeeds#of(long, int)} (or the spec's own {@link RunSpec#chainSeed(int) chain seed}), drawn unit by
+ * unit in state order, so runs are reproducible by seed. With {@link Feature#PER_CHAIN_INPUTS} each chain reads its
+ * own clamp and bias rows, so chain c of a batch is exactly the one-chain run of its inputs and seed.
  */
 final class ReferenceSubstrate extends AbstractSubstrate {
     private ReferenceEnergy energy;
@@ -68,8 +72,8 @@ final class ReferenceSubstrate extends AbstractSubstrate {
         double[][] x = new double[chains][];
         RandomGenerator[] rng = new RandomGenerator[chains];
         for (int c = 0; c < chains; c++) {
-            x[c] = initialState(spec, n);
-            rng[c] = RandomGeneratorFactory.of("L64X128MixRandom").create(ChainSeeds.of(spec.seed(), c));
+            x[c] = initialState(spec, n, c);
+            rng[c] = RandomGeneratorFactory.of("L64X128MixRandom").create(spec.chainSeed(c));
         }
 
         double[] grad = new double[n];
@@ -79,7 +83,7 @@ final class ReferenceSubstrate extends AbstractSubstrate {
             long step = schedule.steps();
             for (int c = 0; c < chains; c++) {
                 double[] xc = x[c];
-                energy.gradient(xc, this::bias, grad);
+                energy.gradient(xc, biasOf(c), grad);
                 for (int i = 0; i < n; i++) {
                     if (energy.isClamped(i)) {
                         continue;
@@ -142,8 +146,8 @@ final class ReferenceSubstrate extends AbstractSubstrate {
         double[][] x = new double[chains][];
         RandomGenerator[] rng = new RandomGenerator[chains];
         for (int c = 0; c < chains; c++) {
-            x[c] = initialState(spec, n);
-            rng[c] = RandomGeneratorFactory.of("L64X128MixRandom").create(ChainSeeds.of(spec.seed(), c));
+            x[c] = initialState(spec, n, c);
+            rng[c] = RandomGeneratorFactory.of("L64X128MixRandom").create(spec.chainSeed(c));
         }
         double[] grad = new double[n];
         double[][] sum = new double[chains][n];
@@ -168,7 +172,7 @@ final class ReferenceSubstrate extends AbstractSubstrate {
                 boolean averaging = s >= phase.steps() - phase.window();
                 for (int c = 0; c < chains; c++) {
                     double[] xc = x[c];
-                    energy.gradient(xc, this::bias, grad, active);
+                    energy.gradient(xc, biasOf(c), grad, active);
                     for (int i = 0; i < n; i++) {
                         if (unitPhase[i] != p) {
                             continue;
@@ -214,15 +218,20 @@ final class ReferenceSubstrate extends AbstractSubstrate {
 
     private double meanEnergy(double[][] x, boolean[] active) {
         double e = 0;
-        for (double[] xc : x) {
-            e += energy.energy(xc, this::bias, active);
+        for (int c = 0; c < x.length; c++) {
+            e += energy.energy(x[c], biasOf(c), active);
         }
         return e / x.length;
     }
 
-    private double[] initialState(RunSpec spec, int n) {
+    /** Chain c's bias fields (its own rows in a batch of per-chain inputs). */
+    private Function<String, float[]> biasOf(int chain) {
+        return field -> bias(field, chain);
+    }
+
+    private double[] initialState(RunSpec spec, int n, int chain) {
         double[] x = new double[n];
-        spec.initialState().ifPresent(init -> {
+        spec.initialState(chain).ifPresent(init -> {
             for (int i = 0; i < n; i++) {
                 x[i] = init[i];
             }
@@ -232,7 +241,7 @@ final class ReferenceSubstrate extends AbstractSubstrate {
         }
         Program program = energy.program();
         for (String m : program.clampedModules()) {
-            float[] v = clamp(m);
+            float[] v = clamp(m, chain);
             int off = program.module(m).offset();
             for (int i = 0; i < v.length; i++) {
                 x[off + i] = v[i];
@@ -255,9 +264,9 @@ final class ReferenceSubstrate extends AbstractSubstrate {
         void record(long step, double[][] x, boolean[] active) {
             double e = 0;
             Map<String, Double> sums = new LinkedHashMap<>();
-            for (double[] xc : x) {
-                e += energy.energy(xc, ReferenceSubstrate.this::bias, active);
-                energy.residualNorms(xc, ReferenceSubstrate.this::bias).forEach((k, v) -> sums.merge(k, v, Double::sum));
+            for (int c = 0; c < x.length; c++) {
+                e += energy.energy(x[c], biasOf(c), active);
+                energy.residualNorms(x[c], biasOf(c)).forEach((k, v) -> sums.merge(k, v, Double::sum));
             }
             steps.add(step);
             energies.add(e / x.length);

@@ -4,7 +4,6 @@ import static dev.tdi.substrate.fpga.device.Registers.*;
 
 import dev.tdi.substrate.AbstractSubstrate;
 import dev.tdi.substrate.Capabilities;
-import dev.tdi.substrate.ChainSeeds;
 import dev.tdi.substrate.DivergenceException;
 import dev.tdi.substrate.RunResult;
 import dev.tdi.substrate.RunSpec;
@@ -265,7 +264,7 @@ public final class FpgaSubstrate extends AbstractSubstrate {
         driver.writeWords(paramAddr, params);
         long[] keys = new long[chains];
         for (int c = 0; c < chains; c++) {
-            keys[c] = ChainSeeds.of(spec.seed(), c);
+            keys[c] = spec.chainSeed(c);
         }
         driver.writeLongs(seedAddr, keys);
         int[] states = new int[units * chains];

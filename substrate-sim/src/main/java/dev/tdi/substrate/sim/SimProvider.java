@@ -69,7 +69,8 @@ public final class SimProvider implements SubstrateProvider {
                 new NoiseModel(NoiseModel.Kind.PSEUDO_RANDOM,
                         "counter-based: lowbias32 hash of (chain seed, step, unit), Box-Muller with polynomial"
                                 + " log/sin, identical on vector and scalar paths"))
-                .toBuilder().couplingRange(range).stiffnessRange(range).feature(Feature.SCHEDULES).build();
+                .toBuilder().couplingRange(range).stiffnessRange(range).feature(Feature.SCHEDULES)
+                .feature(Feature.PER_CHAIN_INPUTS).build();
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.tdi.substrate.sim;
 
 import dev.tdi.substrate.AbstractSubstrate;
-import dev.tdi.substrate.ChainSeeds;
 import dev.tdi.substrate.DivergenceException;
 import dev.tdi.substrate.RunResult;
 import dev.tdi.substrate.RunSpec;
@@ -341,7 +340,7 @@ public final class SimSubstrate extends AbstractSubstrate {
         }
         float[][] g = gCache;
         for (int c = 0; c < chains; c++) {
-            x[c] = initialState(p, spec, n);
+            x[c] = initialState(p, spec, n, c);
         }
         float[][][] pre = new float[p.residuals().size()][][];
         for (int r = 0; r < pre.length; r++) {
@@ -349,16 +348,17 @@ public final class SimSubstrate extends AbstractSubstrate {
         }
         long[] chainSeed = new long[chains];
         for (int c = 0; c < chains; c++) {
-            chainSeed[c] = ChainSeeds.of(spec.seed(), c);
+            chainSeed[c] = spec.chainSeed(c);
         }
         int[][] keys = new int[chains][4];
-        float[][] biasValues = new float[p.biases().size()][];
+        // [term][chain]: every chain's own row when inputs are per chain (batched relaxation), else one shared row
+        float[][][] biasValues = new float[p.biases().size()][][];
         for (int b = 0; b < biasValues.length; b++) {
-            biasValues[b] = bias(p.biases().get(b).field());
+            biasValues[b] = chainRows(p.biases().get(b).field(), chains);
         }
-        float[][] residualBias = new float[p.residuals().size()][];
+        float[][][] residualBias = new float[p.residuals().size()][][];
         for (int r = 0; r < residualBias.length; r++) {
-            residualBias[r] = bias(p.residuals().get(r).field());
+            residualBias[r] = chainRows(p.residuals().get(r).field(), chains);
         }
 
         Segment[] segs = p.segments();
@@ -384,8 +384,8 @@ public final class SimSubstrate extends AbstractSubstrate {
             });
             for (int b = 0; b < biasValues.length; b++) {
                 BiasTerm bt = p.biases().get(b);
-                float[] h = biasValues[b];
-                pool.run(chains, (long) bt.n() * chains * 2, c -> kernels.sub(h, 0, g[c], bt.off(), bt.n()));
+                float[][] h = biasValues[b];
+                pool.run(chains, (long) bt.n() * chains * 2, c -> kernels.sub(h[c], 0, g[c], bt.off(), bt.n()));
             }
             // 2. couplings.
             for (CouplingTerm t : p.couplings()) {
@@ -407,9 +407,9 @@ public final class SimSubstrate extends AbstractSubstrate {
                     continue;
                 }
                 float[][] a = pre[r];
-                float[] h = residualBias[r];
+                float[][] h = residualBias[r];
                 for (int c = 0; c < chains; c++) {
-                    System.arraycopy(h, 0, a[c], 0, rt.nt());
+                    System.arraycopy(h[c], 0, a[c], 0, rt.nt());
                 }
                 for (Source s : rt.sources()) {
                     s.op().apply(kernels, pool, x, s.off(), a, 0, 1f);
@@ -570,11 +570,11 @@ public final class SimSubstrate extends AbstractSubstrate {
             float[][] x = new float[chains][];
             float[][] g = new float[chains][n];
             for (int c = 0; c < chains; c++) {
-                x[c] = initialState(p, spec, n);
+                x[c] = initialState(p, spec, n, c);
             }
             long[] chainSeed = new long[chains];
             for (int c = 0; c < chains; c++) {
-                chainSeed[c] = ChainSeeds.of(spec.seed(), c);
+                chainSeed[c] = spec.chainSeed(c);
             }
             int[][] keys = new int[chains][4];
             List<RunResult.PhaseEnergy> energies = new ArrayList<>();
@@ -609,8 +609,9 @@ public final class SimSubstrate extends AbstractSubstrate {
                         kernels.affine(x[c], off, g[c], off, sg.length(), p.k()[sg.module()], p.c()[sg.module()]);
                     });
                     for (BiasTerm bt : biases) {
-                        float[] h = bias(bt.field());
-                        pool.run(chains, (long) bt.n() * chains * 2, c -> kernels.sub(h, 0, g[c], bt.off(), bt.n()));
+                        float[][] h = chainRows(bt.field(), chains);
+                        pool.run(chains, (long) bt.n() * chains * 2, c -> kernels.sub(h[c], 0, g[c], bt.off(),
+                                bt.n()));
                     }
                     for (CouplingTerm t : couplings) {
                         if (t.self()) {
@@ -696,9 +697,8 @@ public final class SimSubstrate extends AbstractSubstrate {
         /** a = h + sum_s W_s x_s for every chain. */
         private float[][] preActivation(ResidualTerm rt, float[][] x) {
             float[][] a = new float[chains][rt.nt()];
-            float[] h = bias(rt.field());
             for (int c = 0; c < chains; c++) {
-                System.arraycopy(h, 0, a[c], 0, rt.nt());
+                System.arraycopy(bias(rt.field(), c), 0, a[c], 0, rt.nt());
             }
             for (Source src : rt.sources()) {
                 src.op().apply(kernels, pool, x, src.off(), a, 0, 1f);
@@ -732,10 +732,10 @@ public final class SimSubstrate extends AbstractSubstrate {
                     }
                 } else if (f instanceof Factor.Bias b && release[program.module(b.module()).index()] == phase) {
                     ModuleSpec ms = program.module(b.module());
-                    float[] h = bias(b.field());
-                    for (float[] xc : x) {
+                    for (int c = 0; c < x.length; c++) {
+                        float[] h = bias(b.field(), c);
                         for (int u = 0; u < ms.size(); u++) {
-                            e -= (double) h[u] * xc[ms.offset() + u];
+                            e -= (double) h[u] * x[c][ms.offset() + u];
                         }
                     }
                 }
@@ -800,12 +800,21 @@ public final class SimSubstrate extends AbstractSubstrate {
         return moved;
     }
 
-    private float[] initialState(Compiled p, RunSpec spec, int n) {
-        float[] x = spec.initialState().map(float[]::clone).orElseGet(() -> new float[n]);
+    /** A bias field's values per chain (the same row for every chain unless inputs are per chain). */
+    private float[][] chainRows(String field, int chains) {
+        float[][] rows = new float[chains][];
+        for (int c = 0; c < chains; c++) {
+            rows[c] = bias(field, c);
+        }
+        return rows;
+    }
+
+    private float[] initialState(Compiled p, RunSpec spec, int n, int chain) {
+        float[] x = spec.initialState(chain).map(float[]::clone).orElseGet(() -> new float[n]);
         for (int i = 0; i < p.modules().length; i++) {
             ModuleSpec ms = p.modules()[i];
             if (!p.free()[i]) {
-                System.arraycopy(clamp(ms.name()), 0, x, ms.offset(), ms.size());
+                System.arraycopy(clamp(ms.name(), chain), 0, x, ms.offset(), ms.size());
             } else if (p.walls()[i]) {
                 for (int u = ms.offset(); u < ms.offset() + ms.size(); u++) {
                     x[u] = ScalarKernels.reflect(x[u], p.lo()[i], p.hi()[i]);
@@ -826,16 +835,20 @@ public final class SimSubstrate extends AbstractSubstrate {
             energy = new ReferenceEnergy(program);
         }
 
-        void record(long step, float[][] x, java.util.function.Function<String, float[]> bias) {
+        /** Records the chains' mean energy; {@code bias} gives a field's values for a chain. */
+        void record(long step, float[][] x, java.util.function.BiFunction<String, Integer, float[]> bias) {
             double e = 0;
             Map<String, Double> sums = new LinkedHashMap<>();
             double[] xd = new double[x[0].length];
-            for (float[] xc : x) {
+            for (int c = 0; c < x.length; c++) {
+                float[] xc = x[c];
                 for (int i = 0; i < xd.length; i++) {
                     xd[i] = xc[i];
                 }
-                e += energy.energy(xd, bias);
-                energy.residualNorms(xd, bias).forEach((k, v) -> sums.merge(k, v, Double::sum));
+                int chain = c;
+                java.util.function.Function<String, float[]> chainBias = f -> bias.apply(f, chain);
+                e += energy.energy(xd, chainBias);
+                energy.residualNorms(xd, chainBias).forEach((k, v) -> sums.merge(k, v, Double::sum));
             }
             steps.add(step);
             energies.add(e / x.length);

@@ -911,6 +911,135 @@ public abstract class SubstrateConformanceKit {
         }
     }
 
+    // ------------------------------------------------------- batched relaxation (Feature.PER_CHAIN_INPUTS)
+
+    @Test
+    @DisplayName("per-chain clamps and biases: refused by name without PER_CHAIN_INPUTS; with it, shapes are checked")
+    void perChainInputsDeclaredHonestly() {
+        assumeTrue(supports(FactorKind.ON_SITE_QUADRATIC, FactorKind.COUPLING, FactorKind.RESIDUAL_IDENTITY,
+                FactorKind.CLAMP) && supports(OperatorKind.DENSE));
+        try (Substrate s = open()) {
+            s.program(KitPrograms.gaussianResidual());
+            float[][] clamps = {{0.5f, 0.5f}, {-0.5f, 0.25f}};
+            if (!caps().supports(Feature.PER_CHAIN_INPUTS)) {
+                assertFalse(s.supports(Feature.PER_CHAIN_INPUTS), "the session must agree with the provider");
+                UnsupportedProgramException e = assertThrows(UnsupportedProgramException.class,
+                        () -> s.setClamp("c", clamps), "per-chain clamps need PER_CHAIN_INPUTS");
+                assertTrue(e.getMessage().contains("PER_CHAIN_INPUTS"), e.getMessage());
+                assertThrows(UnsupportedProgramException.class, () -> s.setBias("v", new float[2][4]));
+                return;
+            }
+            assertTrue(s.supports(Feature.PER_CHAIN_INPUTS), "the session must agree with the provider");
+            var shape = assertThrows(InvalidProgramException.class, () -> s.setBias("v", new float[][] {
+                    new float[4], new float[3]}));
+            assertTrue(shape.getMessage().contains("'v'") && shape.getMessage().contains("chain 1")
+                    && shape.getMessage().contains("expected 4"), shape.getMessage());
+            s.setClamp("c", clamps);
+            RunSpec three = RunSpec.builder().steps(1, 1).chains(3).build();
+            var count = assertThrows(InvalidProgramException.class, () -> s.run(three));
+            assertTrue(count.getMessage().contains("'c'") && count.getMessage().contains("2 chains")
+                    && count.getMessage().contains("3 chains"), count.getMessage());
+            s.setClamp("c", new float[] {1.0f, -0.5f});
+            s.run(three); // a single vector applies to every chain again
+        }
+    }
+
+    @Test
+    @DisplayName("batched relaxation: at T = 0 each chain of a batch reaches the one-input run of its own inputs")
+    void perChainInputsMatchOneInputRuns() {
+        assumeTrue(caps().supports(Feature.PER_CHAIN_INPUTS), "the backend does not declare PER_CHAIN_INPUTS");
+        assumeTrue(supports(FactorKind.ON_SITE_QUADRATIC, FactorKind.COUPLING, FactorKind.RESIDUAL_IDENTITY,
+                FactorKind.CLAMP) && supports(OperatorKind.DENSE));
+        Program p = KitPrograms.gaussianResidual();
+        int inputs = Math.min(4, caps().maxChains());
+        float[][] clamps = batchInputs(inputs, 2, 1.0, 21);
+        float[][] biases = batchInputs(inputs, 4, 1.0, 22);
+        RunSpec spec = RunSpec.builder().steps(300, 100).stepSize(0.05).temperature(0.0).build();
+        try (Substrate s = open()) {
+            s.program(p);
+            s.setClamp("c", clamps);
+            s.setBias("v", biases);
+            RunResult batch = s.run(spec.toBuilder().chains(inputs).build());
+            for (int c = 0; c < inputs; c++) {
+                s.setClamp("c", clamps[c]);
+                s.setBias("v", biases[c]);
+                RunResult one = s.run(spec);
+                assertClose(one.mean(0), batch.mean(c), fmt(3), "chain " + c + " of the batch against its own run");
+                double[] exact = GaussianReference.of(p, Map.of("v", biases[c]), Map.of("c", clamps[c])).mean();
+                float[] mean = batch.mean(c);
+                for (int i = 0; i < exact.length; i++) {
+                    assertEquals(exact[i], mean[i], 1e-3 + fmt(Math.abs(exact[i])), "chain " + c + " unit " + i);
+                }
+            }
+        }
+    }
+
+    /**
+     * Inputs distinct clamp and bias pairs, each on R = 100 chains of one batched run at T = 0.5 (burn-in to e^-30
+     * of the start, 2000 averaged steps): every chain group's pooled mean must match its own exact mean A^{-1} b_k
+     * within Z standard errors of a time average over R chains (the tolerance of the one-input Gaussian check).
+     */
+    @Test
+    @DisplayName("batched relaxation: at T > 0 each group of chains reaches the exact mean of its own clamp and bias")
+    void perChainInputsReachTheirOwnMeans() {
+        assumeTrue(caps().supports(Feature.PER_CHAIN_INPUTS), "the backend does not declare PER_CHAIN_INPUTS");
+        assumeTrue(supports(FactorKind.ON_SITE_QUADRATIC, FactorKind.COUPLING, FactorKind.RESIDUAL_IDENTITY,
+                FactorKind.CLAMP) && supports(OperatorKind.DENSE));
+        Program p = KitPrograms.gaussianResidual();
+        int inputs = 4;
+        int perInput = Math.min(100, caps().maxChains() / inputs);
+        assumeTrue(perInput >= 8, "needs at least 32 chains per run");
+        int chains = inputs * perInput;
+        float[][] clampOf = batchInputs(inputs, 2, 1.5, 31);
+        float[][] biasOf = batchInputs(inputs, 4, 1.5, 32);
+        float[][] clamps = new float[chains][];
+        float[][] biases = new float[chains][];
+        for (int c = 0; c < chains; c++) {
+            clamps[c] = clampOf[c % inputs];
+            biases[c] = biasOf[c % inputs];
+        }
+        double temperature = 0.5;
+        GaussianReference ref = GaussianReference.of(p);
+        double[] eig = ref.precisionEigenvalues();
+        double dt = 0.4 / eig[eig.length - 1];
+        long window = 2000;
+        RunSpec spec = RunSpec.builder().steps((long) Math.ceil(30 / (dt * eig[0])), window).stepSize(dt)
+                .temperature(temperature).seed(4242).chains(chains).build();
+        RunResult r;
+        try (Substrate s = open()) {
+            s.program(p);
+            s.setClamp("c", clamps);
+            s.setBias("v", biases);
+            r = s.run(spec);
+        }
+        double[][] cov = ref.eulerMaruyamaCovariance(dt, temperature); // the inputs shift the mean, not the spread
+        double tau = Tolerances.autocorrelationTime(dt, eig[0]);
+        for (int k = 0; k < inputs; k++) {
+            double[] exact = GaussianReference.of(p, Map.of("v", biasOf[k]), Map.of("c", clampOf[k])).mean();
+            double[] pooled = new double[p.units()];
+            for (int c = k; c < chains; c += inputs) {
+                float[] m = r.mean(c);
+                for (int i = 0; i < pooled.length; i++) {
+                    pooled[i] += m[i] / perInput;
+                }
+            }
+            for (int i = 0; i < pooled.length; i++) {
+                double tol = Tolerances.meanTolerance(cov[i][i], tau, window, perInput) + fmt(Math.abs(exact[i]));
+                assertEquals(exact[i], pooled[i], tol, "input " + k + ", unit " + i + " (tolerance " + tol + ")");
+            }
+        }
+    }
+
+    /** {@code rows} random vectors of {@code n} values uniform in [-scale, scale], from a fixed seed. */
+    private static float[][] batchInputs(int rows, int n, double scale, long seed) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        float[][] out = new float[rows][];
+        for (int r = 0; r < rows; r++) {
+            out[r] = KitPrograms.uniform(rng, n, scale);
+        }
+        return out;
+    }
+
     // --------------------------------------------------------------------------------------------- helpers
 
     private static void assertClose(float[] expected, float[] actual, double tol, String what) {

@@ -2,7 +2,6 @@ package dev.tdi.substrate.tck.example;
 
 import dev.tdi.substrate.AbstractSubstrate;
 import dev.tdi.substrate.Capabilities;
-import dev.tdi.substrate.ChainSeeds;
 import dev.tdi.substrate.DivergenceException;
 import dev.tdi.substrate.Integrator;
 import dev.tdi.substrate.NoiseModel;
@@ -74,7 +73,7 @@ public final class MinimalBackendProvider implements SubstrateProvider {
                     x[c][i] = init[i];
                 }
                 applyClamps(x[c]);
-                rng[c] = new SplittableRandom(ChainSeeds.of(spec.seed(), c));
+                rng[c] = new SplittableRandom(spec.chainSeed(c));
             }
             boolean[] clamped = new boolean[n];
             for (String m : program.clampedModules()) {
