@@ -695,8 +695,9 @@ public final class UNet {
                 int dso = in.srcIdx < 0 ? xo : 0;
                 if (in.kind == OpKind.CONV) {
                     int K = in.inC * in.k * in.k;
-                    Kernels.im2col(src, so, in.inC, in.inH, in.inW, in.k, in.s, in.p, d.h, d.w, ws.col);
-                    Kernels.mmNT(d.c, K, P, g, 0, ws.col, 0, grad, in.wOff);
+                    // weight gradient g (C_out x P) times the transposed patches (P x K): contiguous B rows
+                    Kernels.im2row(src, so, in.inC, in.inH, in.inW, in.k, in.s, in.p, d.h, d.w, ws.col);
+                    Kernels.mmNN(d.c, K, P, g, 0, ws.col, 0, grad, in.wOff);
                     if (dsrc != null) {
                         Arrays.fill(ws.dcol, 0, K * P, 0f);
                         Kernels.mmTN(K, P, d.c, params, in.wOff, g, 0, ws.dcol, 0);
@@ -704,9 +705,10 @@ public final class UNet {
                     }
                 } else {
                     int M = d.c * in.k * in.k, Pin = in.inH * in.inW;
-                    Kernels.im2col(g, 0, d.c, d.h, d.w, in.k, in.s, in.p, in.inH, in.inW, ws.dcol);
-                    Kernels.mmNT(in.inC, M, Pin, src, so, ws.dcol, 0, grad, in.wOff);
+                    Kernels.im2row(g, 0, d.c, d.h, d.w, in.k, in.s, in.p, in.inH, in.inW, ws.col);
+                    Kernels.mmNN(in.inC, M, Pin, src, so, ws.col, 0, grad, in.wOff);
                     if (dsrc != null) {
+                        Kernels.im2col(g, 0, d.c, d.h, d.w, in.k, in.s, in.p, in.inH, in.inW, ws.dcol);
                         Kernels.mmNN(in.inC, Pin, M, params, in.wOff, ws.dcol, 0, dsrc, dso);
                     }
                 }

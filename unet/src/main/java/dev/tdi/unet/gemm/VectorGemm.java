@@ -10,26 +10,26 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Loops, outermost first: columns in blocks of {@link #NC}, the sum index k in balanced blocks of at most
  * {@link #KC_MAX} (B's block is packed once into strips of {@link #NR} columns, k-major, zero-padded, so a strip
- * (at most KC_MAX x NR floats, 24 KiB on AVX-512) stays in L1), rows in blocks of {@link #MC} (A's block is
+ * (at most KC_MAX x NR floats, 36 KiB on AVX-512) stays in L1), rows in blocks of {@link #MC} (A's block is
  * packed into strips of {@link #MR} rows, k-major, so the broadcasts read consecutive floats), then one
  * {@code MR x NR} register tile per (row strip, column strip): MR x NR/L accumulators, NR/L vector loads and MR
  * broadcasts per k. Each k block's tile sum is added to C in a fixed order, so the result depends only on the
  * sizes and the vector width.
  *
- * <p>Tile: 8 rows x 2 vectors (16 accumulators, 2 loads and 8 broadcasts per 16 FMAs) where the species has 16
+ * <p>Tile: 4 rows x 3 vectors (12 accumulators; 3 loads and 4 broadcasts per 12 FMAs) where the species has 16
  * lanes or more (AVX-512: 32 vector registers), 4 rows x 2 vectors (8 accumulators) where it has fewer (AVX2: 16
- * registers). Two vectors, not three, because the U-Net's 7 x 7 layers have 49 columns: 32 + 17 wastes less than
- * 48 + 1. A last strip of one vector uses the MR x 1 tile (MR independent accumulators), a last partial vector a
- * masked load and store. The width is the JVM's preferred species, or {@code -Dtdi.gemm.bits=256} (for example)
- * to run the narrower code on a wider machine.
+ * registers). An 8 x 2 tile (16 accumulators) measured 10-60 % slower on the U-Net's shapes (Zen 5, C2 of JDK 25).
+ * A last strip of fewer vectors uses the 4 x 2 or 4 x 1 tile, a last partial vector a masked load and store.
+ * The width is the JVM's preferred species, or {@code -Dtdi.gemm.bits=256} (for example) to run the narrower code
+ * on a wider machine.
  */
 final class VectorGemm implements GemmKernel {
     static final VectorSpecies<Float> S = species();
     static final int L = S.length();
-    /** Rows per register tile: 8 with 32 vector registers (16 lanes: AVX-512), 4 with 16 (AVX2). */
-    static final int MR = "8x2".equals(System.getProperty("tdi.gemm.tile")) ? 8 : 4;
-    /** Vectors per register tile row. */
-    static final int NV = MR == 8 ? 2 : L >= 16 ? 3 : 2;
+    /** Rows per register tile. */
+    static final int MR = 4;
+    /** Vectors per register tile row: 3 with 32 vector registers (16 lanes: AVX-512), 2 with 16 (AVX2). */
+    static final int NV = L >= 16 ? 3 : 2;
     /** Columns per register tile. */
     static final int NR = NV * L;
     /** Largest k block: a packed B strip of KC_MAX x NR floats fits a 48 KiB L1 (AVX-512). */
@@ -151,13 +151,7 @@ final class VectorGemm implements GemmKernel {
     private static void tile(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int ci, int ldc,
                              int rows, int cols) {
         int nv = (cols + L - 1) / L;
-        if (MR == 8) {
-            if (nv == 2) {
-                tile8x2(kc, ap, aOff, bp, bOff, c, ci, ldc, rows, cols);
-            } else {
-                tile8x1(kc, ap, aOff, bp, bOff, c, ci, ldc, rows, cols);
-            }
-        } else if (nv == 3) {
+        if (nv == 3) {
             tile4x3(kc, ap, aOff, bp, bOff, c, ci, ldc, rows, cols);
         } else if (nv == 2) {
             tile4x2(kc, ap, aOff, bp, bOff, c, ci, ldc, rows, cols);
@@ -166,120 +160,6 @@ final class VectorGemm implements GemmKernel {
         }
     }
 
-    private static void tile8x2(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int ci, int ldc,
-                                int rows, int cols) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
-        FloatVector c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00;
-        FloatVector c61 = c00, c70 = c00, c71 = c00;
-        for (int k = 0, bi = bOff, ai = aOff; k < kc; k++, bi += 2 * L, ai += 8) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-            c00 = b0.fma(a0, c00);
-            c01 = b1.fma(a0, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = b0.fma(a1, c10);
-            c11 = b1.fma(a1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = b0.fma(a2, c20);
-            c21 = b1.fma(a2, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = b0.fma(a3, c30);
-            c31 = b1.fma(a3, c31);
-            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = b0.fma(a4, c40);
-            c41 = b1.fma(a4, c41);
-            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = b0.fma(a5, c50);
-            c51 = b1.fma(a5, c51);
-            FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]);
-            c60 = b0.fma(a6, c60);
-            c61 = b1.fma(a6, c61);
-            FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]);
-            c70 = b0.fma(a7, c70);
-            c71 = b1.fma(a7, c71);
-        }
-        int last = cols - L;
-        add(c, ci, c00, L);
-        add(c, ci + L, c01, last);
-        if (rows > 1) {
-            add(c, ci + ldc, c10, L);
-            add(c, ci + ldc + L, c11, last);
-        }
-        if (rows > 2) {
-            add(c, ci + 2 * ldc, c20, L);
-            add(c, ci + 2 * ldc + L, c21, last);
-        }
-        if (rows > 3) {
-            add(c, ci + 3 * ldc, c30, L);
-            add(c, ci + 3 * ldc + L, c31, last);
-        }
-        if (rows > 4) {
-            add(c, ci + 4 * ldc, c40, L);
-            add(c, ci + 4 * ldc + L, c41, last);
-        }
-        if (rows > 5) {
-            add(c, ci + 5 * ldc, c50, L);
-            add(c, ci + 5 * ldc + L, c51, last);
-        }
-        if (rows > 6) {
-            add(c, ci + 6 * ldc, c60, L);
-            add(c, ci + 6 * ldc + L, c61, last);
-        }
-        if (rows > 7) {
-            add(c, ci + 7 * ldc, c70, L);
-            add(c, ci + 7 * ldc + L, c71, last);
-        }
-    }
-    private static void tile8x1(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int ci, int ldc,
-                                int rows, int cols) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c10 = c00, c20 = c00, c30 = c00, c40 = c00, c50 = c00, c60 = c00;
-        FloatVector c70 = c00;
-        for (int k = 0, bi = bOff, ai = aOff; k < kc; k++, bi += L, ai += 8) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-            c00 = b0.fma(a0, c00);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = b0.fma(a1, c10);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = b0.fma(a2, c20);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = b0.fma(a3, c30);
-            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = b0.fma(a4, c40);
-            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = b0.fma(a5, c50);
-            FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]);
-            c60 = b0.fma(a6, c60);
-            FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]);
-            c70 = b0.fma(a7, c70);
-        }
-        int last = cols;
-        add(c, ci, c00, last);
-        if (rows > 1) {
-            add(c, ci + ldc, c10, last);
-        }
-        if (rows > 2) {
-            add(c, ci + 2 * ldc, c20, last);
-        }
-        if (rows > 3) {
-            add(c, ci + 3 * ldc, c30, last);
-        }
-        if (rows > 4) {
-            add(c, ci + 4 * ldc, c40, last);
-        }
-        if (rows > 5) {
-            add(c, ci + 5 * ldc, c50, last);
-        }
-        if (rows > 6) {
-            add(c, ci + 6 * ldc, c60, last);
-        }
-        if (rows > 7) {
-            add(c, ci + 7 * ldc, c70, last);
-        }
-    }
     private static void tile4x3(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int ci, int ldc,
                                 int rows, int cols) {
         FloatVector c00 = FloatVector.zero(S);
