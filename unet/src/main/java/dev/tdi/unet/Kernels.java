@@ -80,18 +80,25 @@ public final class Kernels {
             for (int ky = 0; ky < k; ky++) {
                 for (int kx = 0; kx < k; kx++) {
                     int row = ((c * k + ky) * k + kx) * P;
+                    // the x range whose source column x*s - p + kx lies inside [0, sw)
+                    int x0 = firstInside(p - kx, s), x1 = Math.min(cww, lastInside(sw - 1 + p - kx, s) + 1);
                     for (int y = 0; y < chh; y++) {
                         int iy = y * s - p + ky;
                         int rr = row + y * cww;
-                        if (iy < 0 || iy >= sh) {
+                        if (iy < 0 || iy >= sh || x1 <= x0) {
                             Arrays.fill(col, rr, rr + cww, 0f);
                             continue;
                         }
-                        int base = so + (c * sh + iy) * sw;
-                        for (int x = 0; x < cww; x++) {
-                            int ix = x * s - p + kx;
-                            col[rr + x] = (ix >= 0 && ix < sw) ? src[base + ix] : 0f;
+                        int base = so + (c * sh + iy) * sw + kx - p;
+                        Arrays.fill(col, rr, rr + x0, 0f);
+                        if (s == 1) {
+                            System.arraycopy(src, base + x0, col, rr + x0, x1 - x0);
+                        } else {
+                            for (int x = x0; x < x1; x++) {
+                                col[rr + x] = src[base + x * s];
+                            }
                         }
+                        Arrays.fill(col, rr + x1, rr + cww, 0f);
                     }
                 }
             }
@@ -106,22 +113,36 @@ public final class Kernels {
             for (int ky = 0; ky < k; ky++) {
                 for (int kx = 0; kx < k; kx++) {
                     int row = ((c * k + ky) * k + kx) * P;
+                    int x0 = firstInside(p - kx, s), x1 = Math.min(cww, lastInside(dw - 1 + p - kx, s) + 1);
                     for (int y = 0; y < chh; y++) {
                         int iy = y * s - p + ky;
                         if (iy < 0 || iy >= dh) {
                             continue;
                         }
-                        int base = dOff + (c * dh + iy) * dw;
+                        int base = dOff + (c * dh + iy) * dw + kx - p;
                         int rr = row + y * cww;
-                        for (int x = 0; x < cww; x++) {
-                            int ix = x * s - p + kx;
-                            if (ix >= 0 && ix < dw) {
-                                dst[base + ix] += col[rr + x];
+                        if (s == 1) {
+                            for (int x = x0; x < x1; x++) {
+                                dst[base + x] += col[rr + x];
+                            }
+                        } else {
+                            for (int x = x0; x < x1; x++) {
+                                dst[base + x * s] += col[rr + x];
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /** The smallest x &gt;= 0 with x*s &gt;= lo (lo may be negative). */
+    private static int firstInside(int lo, int s) {
+        return lo <= 0 ? 0 : (lo + s - 1) / s;
+    }
+
+    /** The largest x with x*s &lt;= hi, or -1 when hi &lt; 0. */
+    private static int lastInside(int hi, int s) {
+        return hi < 0 ? -1 : hi / s;
     }
 }

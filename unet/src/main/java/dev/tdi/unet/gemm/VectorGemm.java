@@ -79,23 +79,32 @@ final class VectorGemm implements GemmKernel {
             return;
         }
         float[][] buf = BUFFERS.get();
-        float[] ap = buf[0], bp = buf[1];
+        float[] ap = buf[0];
+        // B rows that are contiguous are read in place (no packing: with the U-Net's few output channels a packed
+        // B strip would be used by only 4-16 row tiles, and copying it cost as much as the products). The tiles
+        // read whole vectors past the last column; those lanes never reach C, so only the array end matters.
+        boolean direct = bns == 1 && bo + (long) (K - 1) * bks + (N + L - 1) / L * L <= b.length;
+        float[] bp = direct ? b : buf[1];
         int kBlocks = (K + KC_MAX - 1) / KC_MAX;
         int kcStep = (K + kBlocks - 1) / kBlocks;
         for (int jc = 0; jc < N; jc += NC) {
             int nc = Math.min(NC, N - jc);
             for (int pc = 0; pc < K; pc += kcStep) {
                 int kc = Math.min(kcStep, K - pc);
-                packB(kc, nc, b, bo + pc * bks + jc * bns, bks, bns, bp);
+                if (!direct) {
+                    packB(kc, nc, b, bo + pc * bks + jc * bns, bks, bns, bp);
+                }
                 for (int ic = 0; ic < M; ic += MC) {
                     int mc = Math.min(MC, M - ic);
                     packA(mc, kc, a, ao + ic * ams + pc * aks, ams, aks, ap);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
-                        int bOff = jr * kc;
+                        int bOff = direct ? bo + pc * bks + jc + jr : jr * kc;
+                        int bs = direct ? bks : (cols + L - 1) / L * L;
                         for (int ir = 0; ir < mc; ir += MR) {
                             int rows = Math.min(MR, mc - ir);
-                            tile(kc, ap, ir * kc, bp, bOff, c, co + (ic + ir) * ldc + jc + jr, ldc, rows, cols);
+                            tile(kc, ap, ir * kc, bp, bOff, bs, c, co + (ic + ir) * ldc + jc + jr, ldc, rows,
+                                    cols);
                         }
                     }
                 }
@@ -148,24 +157,25 @@ final class VectorGemm implements GemmKernel {
         }
     }
 
-    private static void tile(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int ci, int ldc,
+    /** One register tile over kc; B(k, j) = bp[bOff + k*bs + j] (packed strip or B itself). */
+    private static void tile(int kc, float[] ap, int aOff, float[] bp, int bOff, int bs, float[] c, int ci, int ldc,
                              int rows, int cols) {
         int nv = (cols + L - 1) / L;
         if (nv == 3) {
-            tile4x3(kc, ap, aOff, bp, bOff, c, ci, ldc, rows, cols);
+            tile4x3(kc, ap, aOff, bp, bOff, bs, c, ci, ldc, rows, cols);
         } else if (nv == 2) {
-            tile4x2(kc, ap, aOff, bp, bOff, c, ci, ldc, rows, cols);
+            tile4x2(kc, ap, aOff, bp, bOff, bs, c, ci, ldc, rows, cols);
         } else {
-            tile4x1(kc, ap, aOff, bp, bOff, c, ci, ldc, rows, cols);
+            tile4x1(kc, ap, aOff, bp, bOff, bs, c, ci, ldc, rows, cols);
         }
     }
 
-    private static void tile4x3(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int ci, int ldc,
-                                int rows, int cols) {
+    private static void tile4x3(int kc, float[] ap, int aOff, float[] bp, int bOff, int bs, float[] c, int ci,
+                                int ldc, int rows, int cols) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00;
         FloatVector c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
-        for (int k = 0, bi = bOff, ai = aOff; k < kc; k++, bi += 3 * L, ai += 4) {
+        for (int k = 0, bi = bOff, ai = aOff; k < kc; k++, bi += bs, ai += 4) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
@@ -206,12 +216,12 @@ final class VectorGemm implements GemmKernel {
             add(c, ci + 3 * ldc + 2 * L, c32, last);
         }
     }
-    private static void tile4x2(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int ci, int ldc,
-                                int rows, int cols) {
+    private static void tile4x2(int kc, float[] ap, int aOff, float[] bp, int bOff, int bs, float[] c, int ci,
+                                int ldc, int rows, int cols) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
         FloatVector c31 = c00;
-        for (int k = 0, bi = bOff, ai = aOff; k < kc; k++, bi += 2 * L, ai += 4) {
+        for (int k = 0, bi = bOff, ai = aOff; k < kc; k++, bi += bs, ai += 4) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
@@ -243,11 +253,11 @@ final class VectorGemm implements GemmKernel {
             add(c, ci + 3 * ldc + L, c31, last);
         }
     }
-    private static void tile4x1(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int ci, int ldc,
-                                int rows, int cols) {
+    private static void tile4x1(int kc, float[] ap, int aOff, float[] bp, int bOff, int bs, float[] c, int ci,
+                                int ldc, int rows, int cols) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c10 = c00, c20 = c00, c30 = c00;
-        for (int k = 0, bi = bOff, ai = aOff; k < kc; k++, bi += L, ai += 4) {
+        for (int k = 0, bi = bOff, ai = aOff; k < kc; k++, bi += bs, ai += 4) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
             c00 = b0.fma(a0, c00);

@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Both kernels (scalar always; vector when the JVM has jdk.incubator.vector, as the build's tests do) against a
  * double-precision reference, on sizes that are not multiples of the lane count, the 4-row tile, the 3-vector strip
  * or the k block, in the three layouts the U-Net uses (A B, A^T B, A B^T), at non-zero offsets and accumulating
- * into a non-zero C.
+ * into a non-zero C, with B packed and (when B's rows are contiguous and the array has room for whole vectors past
+ * the last column) read in place.
  *
  * <p>Bound: any order of summing K float products into c0 is within (K + 2) u (|c0| + sum_k |a_mk b_kn|) of the
  * exact value, u = 2^-24 (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., eq. 3.5, with one more
@@ -49,7 +50,8 @@ class GemmTest {
             for (int n : AWKWARD) {
                 for (int k : AWKWARD) {
                     for (Layout layout : Layout.values()) {
-                        check(kernel, layout, m, n, k, r);
+                        check(kernel, layout, m, n, k, r, 0);
+                        check(kernel, layout, m, n, k, r, 64);
                     }
                 }
             }
@@ -66,7 +68,7 @@ class GemmTest {
             {5, 1600, 400}, {67, 1537, 193}};
         for (int[] s : shapes) {
             for (Layout layout : Layout.values()) {
-                check(kernel, layout, s[0], s[1], s[2], r);
+                check(kernel, layout, s[0], s[1], s[2], r, 64);
             }
         }
     }
@@ -120,9 +122,10 @@ class GemmTest {
     /** The three ways the U-Net's convolutions read A and B. */
     private enum Layout { NN, TN, NT }
 
-    private static void check(GemmKernel kernel, Layout layout, int m, int n, int k, SplittableRandom r) {
+    /** One product; {@code bPad} floats after B let the vector kernel read B in place (0: it must pack B). */
+    private static void check(GemmKernel kernel, Layout layout, int m, int n, int k, SplittableRandom r, int bPad) {
         int ao = 3, bo = 5, co = 7;
-        float[] a = random(r, ao + m * k), b = random(r, bo + k * n), c = random(r, co + m * n + 2);
+        float[] a = random(r, ao + m * k), b = random(r, bo + k * n + bPad), c = random(r, co + m * n + 2);
         float[] c0 = c.clone();
         int ams = layout == Layout.TN ? 1 : k, aks = layout == Layout.TN ? m : 1;
         int bks = layout == Layout.NT ? 1 : n, bns = layout == Layout.NT ? k : 1;
