@@ -1,7 +1,6 @@
 package dev.tdi.unet.gemm;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -19,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Tile: 4 rows x 3 vectors (12 accumulators; 3 loads and 4 broadcasts per 12 FMAs) where the species has 16
  * lanes or more (AVX-512: 32 vector registers), 4 rows x 2 vectors (8 accumulators) where it has fewer (AVX2: 16
  * registers). An 8 x 2 tile (16 accumulators) measured 10-60 % slower on the U-Net's shapes (Zen 5, C2 of JDK 25).
- * A last strip of fewer vectors uses the 4 x 2 or 4 x 1 tile, a last partial vector a masked load and store.
+ * A last strip of fewer vectors uses the 4 x 2 or 4 x 1 tile, a last partial vector a scalar add.
  * The width is the JVM's preferred species, or {@code -Dtdi.gemm.bits=256} (for example) to run the narrower code
  * on a wider machine.
  */
@@ -280,13 +279,19 @@ final class VectorGemm implements GemmKernel {
             add(c, ci + 3 * ldc, c30, last);
         }
     }
-    /** c[i .. i+n) += the first n lanes of v (n &lt;= L; a masked access when n &lt; L). */
+    /**
+     * c[i .. i+n) += the first n lanes of v (n &lt;= L). A partial vector goes through a scalar loop: masked
+     * accesses cost more here (their mask checks were 5 % of a training step), and a full-width store past n could
+     * race with another thread writing the next image's rows.
+     */
     private static void add(float[] c, int i, FloatVector v, int n) {
         if (n >= L) {
             FloatVector.fromArray(S, c, i).add(v).intoArray(c, i);
         } else {
-            VectorMask<Float> m = S.indexInRange(0, n);
-            FloatVector.fromArray(S, c, i, m).add(v).intoArray(c, i, m);
+            float[] lanes = v.toArray();
+            for (int j = 0; j < n; j++) {
+                c[i + j] += lanes[j];
+            }
         }
     }
 }
