@@ -43,6 +43,18 @@ public final class ConvOps {
         return a;
     }
 
+    float[] weights() {
+        return w;
+    }
+
+    float[] input() {
+        return x;
+    }
+
+    float[] outputGradient() {
+        return gy;
+    }
+
     /** The batch size. */
     public int batch() {
         return batch;

@@ -38,6 +38,18 @@ public record ConvShape(String name, String layers, boolean transpose, int inC, 
         return new ArrayList<>(m.values());
     }
 
+    /** The shape of that name in the U-Net; a one-line error listing the names when there is none. */
+    public static ConvShape named(UNet net, String name) {
+        List<ConvShape> all = of(net);
+        for (ConvShape s : all) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("no convolution shape \"" + name + "\" in the U-Net; shapes: "
+                + all.stream().map(ConvShape::name).toList());
+    }
+
     /** Multiply-adds of one image's forward pass (the backward pass has twice as many). */
     public long macs() {
         return (long) (transpose ? inH * inW : outH * outW) * inC * outC * k * k;

@@ -94,7 +94,7 @@ public final class KernelSuite {
             c.put("name", row.name());
             c.put("op", row.op());
             c.put("batch", row.batch());
-            ConvShape s = shape(net, row.shape());
+            ConvShape s = row.shape().isEmpty() ? null : ConvShape.named(net, row.shape());
             if (s != null) {
                 c.put("M", s.gemmM());
                 c.put("N", s.gemmN());
@@ -139,14 +139,6 @@ public final class KernelSuite {
         System.out.println(md);
     }
 
-    private static ConvShape shape(UNet net, String name) {
-        for (ConvShape s : ConvShape.of(net)) {
-            if (s.name().equals(name)) {
-                return s;
-            }
-        }
-        return null;
-    }
 
     private static void add(List<Row> rows, PrintStream log, String name, String op, ConvShape s, int count,
                             int batch, double flops, double bytes, OpTimer.Timing t) {
