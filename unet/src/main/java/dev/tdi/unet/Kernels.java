@@ -90,7 +90,10 @@ public final class Kernels {
                             continue;
                         }
                         int base = so + (c * sh + iy) * sw + kx - p;
-                        Arrays.fill(col, rr, rr + x0, 0f);
+                        // the padding runs are 0-2 floats: plain loops, cheaper than Arrays.fill calls
+                        for (int x = 0; x < x0; x++) {
+                            col[rr + x] = 0f;
+                        }
                         if (s == 1) {
                             System.arraycopy(src, base + x0, col, rr + x0, x1 - x0);
                         } else {
@@ -98,7 +101,9 @@ public final class Kernels {
                                 col[rr + x] = src[base + x * s];
                             }
                         }
-                        Arrays.fill(col, rr + x1, rr + cww, 0f);
+                        for (int x = x1; x < cww; x++) {
+                            col[rr + x] = 0f;
+                        }
                     }
                 }
             }

@@ -474,6 +474,7 @@ public final class UNet {
         final float[] h1 = new float[cfg.timeHidden()], h2 = new float[cfg.timeHidden()];
         final float[] dh1 = new float[cfg.timeHidden()], dh2 = new float[cfg.timeHidden()];
         final float[] tb = new float[maxChannels()];
+        float[] wf = new float[0];
         final float[][] act = new float[defs.length][];
         final float[][] grad = new float[defs.length][];
 
@@ -523,10 +524,9 @@ public final class UNet {
                 }
             }
             if (d.relu) {
+                // a branch-free max vectorises; it differs from a compare-and-store only on -0 (now +0)
                 for (int i = oo, n = oo + d.size(); i < n; i++) {
-                    if (out[i] < 0f) {
-                        out[i] = 0f;
-                    }
+                    out[i] = Math.max(out[i], 0f);
                 }
             }
         }
@@ -670,9 +670,7 @@ public final class UNet {
             int P = d.h * d.w;
             if (d.relu) {
                 for (int i = 0; i < g.length; i++) {
-                    if (a[i] <= 0f) {
-                        g[i] = 0f;
-                    }
+                    g[i] = a[i] > 0f ? g[i] : 0f;
                 }
             }
             for (int c = 0; c < d.c; c++) {
@@ -698,7 +696,16 @@ public final class UNet {
                     // weight gradient g (C_out x P) times the transposed patches (P x K): contiguous B rows
                     Kernels.im2row(src, so, in.inC, in.inH, in.inW, in.k, in.s, in.p, d.h, d.w, ws.col);
                     Kernels.mmNN(d.c, K, P, g, 0, ws.col, 0, grad, in.wOff);
-                    if (dsrc != null) {
+                    int Kg = d.c * in.k * in.k;
+                    if (dsrc != null && in.s == 1 && in.k == 2 * in.p + 1 && d.h == in.inH && d.w == in.inW
+                            && Kg * P <= ws.dcol.length) {
+                        // a same-size stride-1 convolution's input gradient is the convolution of g with the
+                        // flipped, transposed kernel: one im2col of g and a long-K product (C_in x C_out k k x P),
+                        // instead of a short-K product into patches and a col2im scatter
+                        flipTransposed(params, in.wOff, d.c, in.inC, in.k, ws);
+                        Kernels.im2col(g, 0, d.c, d.h, d.w, in.k, 1, in.p, d.h, d.w, ws.dcol);
+                        Kernels.mmNN(in.inC, P, Kg, ws.wf, 0, ws.dcol, 0, dsrc, dso);
+                    } else if (dsrc != null) {
                         Arrays.fill(ws.dcol, 0, K * P, 0f);
                         Kernels.mmTN(K, P, d.c, params, in.wOff, g, 0, ws.dcol, 0);
                         Kernels.col2im(ws.dcol, in.inC, in.inH, in.inW, in.k, in.s, in.p, d.h, d.w, dsrc, dso);
@@ -738,6 +745,23 @@ public final class UNet {
             }
         }
         return loss;
+    }
+
+    /** ws.wf[c][(o*k + ky)*k + kx] = w[o][c][k-1-ky][k-1-kx] for a conv weight [outC][inC][k][k] at wOff. */
+    private void flipTransposed(float[] w, int wOff, int outC, int inC, int k, Workspace ws) {
+        int kk = k * k, n = outC * inC * kk;
+        if (ws.wf.length < n) {
+            ws.wf = new float[n];
+        }
+        float[] wf = ws.wf;
+        for (int o = 0; o < outC; o++) {
+            for (int c = 0; c < inC; c++) {
+                int src = wOff + (o * inC + c) * kk, dst = (c * outC + o) * kk;
+                for (int t = 0; t < kk; t++) {
+                    wf[dst + t] = w[src + kk - 1 - t];
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------- threads
