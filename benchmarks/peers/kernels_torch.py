@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch CPU peer of dev.tdi.bench.kernels.KernelSuite: the same GEMMs, convolutions (forward; backward = weight
-and input gradient), U-Net forward and training-step gradient on the same shapes and batch sizes, float32, on all
-cores. Usage: kernels_torch.py CASES.json OUT.json [--seconds S]. Each case is timed as the Java side is: a warm-up,
+and input gradient), U-Net forward and training-step gradient on the same shapes and batch sizes, float32, timed on
+all cores and on one thread, the better kept. Usage: kernels_torch.py CASES.json OUT.json [--seconds S]. Each case is timed as the Java side is: a warm-up,
 then 5 rounds of about S/5 seconds; the median and best time per operation (ns) are written to OUT.json."""
 import json
 import os
@@ -100,7 +100,15 @@ def main():
             fn = gemm_case(c)
         else:
             fn = conv_case(c)
-        r = timed(fn, seconds)
+        # all cores and one thread, the better kept (as peers.py does): on a loaded machine PyTorch's spinning
+        # OpenMP threads can lose several times over, which would flatter tdi
+        torch.set_num_threads(os.cpu_count())
+        r = timed(fn, seconds / 2)
+        torch.set_num_threads(1)
+        r1 = timed(fn, seconds / 2)
+        r["median_ns_all_threads"], r["median_ns_one_thread"] = r["median_ns"], r1["median_ns"]
+        if r1["median_ns"] < r["median_ns"]:
+            r["median_ns"], r["best_ns"] = r1["median_ns"], r1["best_ns"]
         res["cases"][c["name"]] = r
         print(f"torch: {c['name']:<34} {r['median_ns'] / 1e3:10.1f} us", flush=True)
     with open(out_path, "w") as f:

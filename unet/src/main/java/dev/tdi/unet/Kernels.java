@@ -48,20 +48,31 @@ public final class Kernels {
     public static void im2row(float[] src, int so, int C, int sh, int sw, int k, int s, int p, int chh, int cww,
                               float[] row) {
         int kk = C * k * k;
+        // one output row y at a time (its cww x kk block is L1-sized); innermost over x with a fixed stride, no
+        // per-element bounds test: the in-range x run of each tap is computed once
         for (int y = 0; y < chh; y++) {
-            for (int x = 0; x < cww; x++) {
-                int r = (y * cww + x) * kk;
-                for (int c = 0; c < C; c++) {
-                    for (int ky = 0; ky < k; ky++) {
-                        int iy = y * s - p + ky, rr = r + (c * k + ky) * k;
+            int r0 = y * cww * kk;
+            for (int c = 0; c < C; c++) {
+                for (int ky = 0; ky < k; ky++) {
+                    int iy = y * s - p + ky;
+                    for (int kx = 0; kx < k; kx++) {
+                        int col = r0 + (c * k + ky) * k + kx;
                         if (iy < 0 || iy >= sh) {
-                            Arrays.fill(row, rr, rr + k, 0f);
+                            for (int x = 0; x < cww; x++) {
+                                row[col + x * kk] = 0f;
+                            }
                             continue;
                         }
-                        int base = so + (c * sh + iy) * sw;
-                        for (int kx = 0; kx < k; kx++) {
-                            int ix = x * s - p + kx;
-                            row[rr + kx] = (ix >= 0 && ix < sw) ? src[base + ix] : 0f;
+                        int x0 = firstInside(p - kx, s), x1 = Math.min(cww, lastInside(sw - 1 + p - kx, s) + 1);
+                        int base = so + (c * sh + iy) * sw + kx - p;
+                        for (int x = 0; x < Math.min(x0, cww); x++) {
+                            row[col + x * kk] = 0f;
+                        }
+                        for (int x = x0; x < x1; x++) {
+                            row[col + x * kk] = src[base + x * s];
+                        }
+                        for (int x = Math.max(x1, x0); x < cww; x++) {
+                            row[col + x * kk] = 0f;
                         }
                     }
                 }

@@ -697,11 +697,12 @@ public final class UNet {
                     Kernels.im2row(src, so, in.inC, in.inH, in.inW, in.k, in.s, in.p, d.h, d.w, ws.col);
                     Kernels.mmNN(d.c, K, P, g, 0, ws.col, 0, grad, in.wOff);
                     int Kg = d.c * in.k * in.k;
-                    if (dsrc != null && in.s == 1 && in.k == 2 * in.p + 1 && d.h == in.inH && d.w == in.inW
-                            && Kg * P <= ws.dcol.length) {
+                    if (dsrc != null && in.inC >= 4 && in.s == 1 && in.k == 2 * in.p + 1 && d.h == in.inH
+                            && d.w == in.inW && Kg * P <= ws.dcol.length) {
                         // a same-size stride-1 convolution's input gradient is the convolution of g with the
                         // flipped, transposed kernel: one im2col of g and a long-K product (C_in x C_out k k x P),
                         // instead of a short-K product into patches and a col2im scatter
+                        // (from 4 input channels: fewer would leave most of the 4-row register tile empty)
                         flipTransposed(params, in.wOff, d.c, in.inC, in.k, ws);
                         Kernels.im2col(g, 0, d.c, d.h, d.w, in.k, 1, in.p, d.h, d.w, ws.dcol);
                         Kernels.mmNN(in.inC, P, Kg, ws.wf, 0, ws.dcol, 0, dsrc, dso);

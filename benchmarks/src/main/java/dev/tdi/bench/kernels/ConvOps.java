@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
 
 /**
  * The U-Net's convolution kernels on one {@link ConvShape}, exactly as {@code UNet} calls them (im2col + GEMM
- * forward; im2row + GEMM for the weight gradient, GEMM + col2im for the input gradient), over a batch of images in
+ * forward; im2row + GEMM for the weight gradient; for the input gradient im2col of g times the flipped kernel on
+ * same-size stride-1 convolutions, GEMM + col2im otherwise), over a batch of images in
  * parallel on the U-Net's pool (one image per task, as the network runs). The state holds random inputs,
  * weights and output gradients; each thread has its own patch buffers and weight-gradient accumulator.
  */
@@ -18,6 +19,8 @@ public final class ConvOps {
     private final float[] w, x, y, gy, gx;
     private final int inSize, outSize;
     private final ThreadLocal<float[][]> scratch;
+    /** The flipped, transposed kernel [C_in][C_out k k] of a same-size stride-1 convolution, else null. */
+    private final float[] wf;
 
     public ConvOps(ConvShape s, int batch) {
         this.s = s;
@@ -30,9 +33,25 @@ public final class ConvOps {
         gy = random(r, batch * outSize, 1);
         y = new float[batch * outSize];
         gx = new float[batch * inSize];
-        scratch = ThreadLocal.withInitial(() -> new float[][]{new float[s.colSize()], new float[s.colSize()],
+        boolean sameSize = !s.transpose() && s.inC() >= 4 && s.stride() == 1 && s.k() == 2 * s.pad() + 1;
+        wf = sameSize ? flipTransposed(w, s.outC(), s.inC(), s.k()) : null;
+        int col = Math.max(s.colSize(), s.outC() * s.k() * s.k() * s.outH() * s.outW());
+        scratch = ThreadLocal.withInitial(() -> new float[][]{new float[col], new float[col],
             new float[s.weightSize()], random(new SplittableRandom(8), s.gemmK() * s.gemmN(), 1),
             new float[s.gemmM() * s.gemmN()]});
+    }
+
+    private static float[] flipTransposed(float[] w, int outC, int inC, int k) {
+        int kk = k * k;
+        float[] wf = new float[w.length];
+        for (int o = 0; o < outC; o++) {
+            for (int c = 0; c < inC; c++) {
+                for (int t = 0; t < kk; t++) {
+                    wf[(c * outC + o) * kk + t] = w[(o * inC + c) * kk + kk - 1 - t];
+                }
+            }
+        }
+        return wf;
     }
 
     private static float[] random(SplittableRandom r, int n, double scale) {
@@ -100,10 +119,17 @@ public final class ConvOps {
                 Kernels.im2row(x, xo, s.inC(), s.inH(), s.inW(), s.k(), s.stride(), s.pad(), s.outH(), s.outW(),
                         ws[0]);
                 Kernels.mmNN(s.outC(), kk, p, gy, yo, ws[0], 0, ws[2], 0);
-                Arrays.fill(ws[1], 0, kk * p, 0f);
-                Kernels.mmTN(kk, p, s.outC(), w, 0, gy, yo, ws[1], 0);
-                Kernels.col2im(ws[1], s.inC(), s.inH(), s.inW(), s.k(), s.stride(), s.pad(), s.outH(), s.outW(), gx,
-                        xo);
+                if (wf != null) {
+                    // same-size stride 1: g convolved with the flipped, transposed kernel (as UNet.lossGradient)
+                    Kernels.im2col(gy, yo, s.outC(), s.outH(), s.outW(), s.k(), 1, s.pad(), s.outH(), s.outW(),
+                            ws[1]);
+                    Kernels.mmNN(s.inC(), p, s.outC() * s.k() * s.k(), wf, 0, ws[1], 0, gx, xo);
+                } else {
+                    Arrays.fill(ws[1], 0, kk * p, 0f);
+                    Kernels.mmTN(kk, p, s.outC(), w, 0, gy, yo, ws[1], 0);
+                    Kernels.col2im(ws[1], s.inC(), s.inH(), s.inW(), s.k(), s.stride(), s.pad(), s.outH(), s.outW(),
+                            gx, xo);
+                }
             } else {
                 int m = s.gemmM(), pin = s.inH() * s.inW();
                 Kernels.im2row(gy, yo, s.outC(), s.outH(), s.outW(), s.k(), s.stride(), s.pad(), s.inH(), s.inW(),

@@ -185,7 +185,7 @@ public final class KernelSuite {
                 + " it). gemm = the forward product alone (weights x a patch matrix); b1 = one image on one thread, b64 ="
                 + " 64 images on all cores (one image per task, as the network runs). conv-fwd = im2col + GEMM; conv-bwd ="
                 + " weight and input gradients. GB/s counts each operand once (minimum traffic). PyTorch: the same op on"
-                + " the same shapes, all cores (`matmul`, `conv2d`/`conv_transpose2d`, `convolution_backward`, the"
+                + " the same shapes, all cores and one thread, the better kept (`matmul`, `conv2d`/`conv_transpose2d`, `convolution_backward`, the"
                 + " network of tools/unet_reference.py). Median of 5 rounds.\n\n");
         sb.append("| case | uses | time | GFLOP/s | % of FMA peak | GB/s | % of BW | PyTorch | PyTorch GFLOP/s | speed-up |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|\n");

@@ -1,5 +1,7 @@
 package dev.tdi.unet.gemm;
 
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -13,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Both kernels (scalar always; vector when the JVM has jdk.incubator.vector, as the build's tests do) against a
@@ -34,6 +37,22 @@ class GemmTest {
         k.add(GemmProvider.scalar());
         GemmProvider.vector().ifPresent(k::add);
         return k.stream();
+    }
+
+    /** Under -Dtdi.gemm.bits (the 256-bit run of the build), skip where the machine's vectors are narrower. */
+    @BeforeAll
+    static void widthIsAvailable() {
+        String bits = System.getProperty("tdi.gemm.bits");
+        assumeTrue(bits == null || Integer.parseInt(bits) <= FloatVector.SPECIES_PREFERRED.vectorBitSize(),
+                "this machine's vectors are narrower than -Dtdi.gemm.bits=" + bits);
+    }
+
+    @Test
+    void theRequestedWidthIsTheOneInUse() {
+        String bits = System.getProperty("tdi.gemm.bits");
+        String expected = "vector-" + (bits == null ? FloatVector.SPECIES_PREFERRED.vectorBitSize() : bits);
+        assertTrue(GemmProvider.vector().orElseThrow().name().startsWith(expected),
+                GemmProvider.vector().orElseThrow().name());
     }
 
     @Test
