@@ -120,7 +120,8 @@ public final class KernelSuite {
 
     /**
      * Runs the kernel suite alone: {@code java --add-modules jdk.incubator.vector -cp <benchmarks classpath>
-     * dev.tdi.bench.kernels.KernelSuite [OUT_DIR] [--no-peers]} (default runs/bench-kernels); writes kernels.md.
+     * dev.tdi.bench.kernels.KernelSuite [OUT_DIR] [--no-peers]} (default runs/bench-kernels); writes kernels.md and
+     * kernels.json.
      */
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args.length > 0 && !args[0].startsWith("--") ? args[0] : "runs/bench-kernels");
@@ -136,6 +137,8 @@ public final class KernelSuite {
         md = String.format(Locale.ROOT, "FMA peak %.0f GFLOP/s, bandwidth %.1f GB/s, %d threads, load %s -> %s%n",
                 fma / 1e9, bw.best() / 1e9, threads, load, dev.tdi.bench.MachineProbe.loadAverage()) + md;
         Files.writeString(out.resolve("kernels.md"), md);
+        Files.writeString(out.resolve("kernels.json"), new com.google.gson.GsonBuilder().setPrettyPrinting()
+                .serializeSpecialFloatingPointValues().create().toJson(json));
         System.out.println(md);
     }
 
