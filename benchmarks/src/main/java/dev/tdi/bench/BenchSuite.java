@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The one-command benchmark: probes the machine (STREAM-like bandwidth, FMA peak), times one Langevin step of every
  * benchmark program on {@code sim} and {@code reference}, exports the programs and runs the NumPy and PyTorch peers
- * on them (benchmarks/peers/peers.py), and writes a markdown and a JSON table with the targets of issue 3 judged.
+ * on them (benchmarks/peers/peers.py), and writes a markdown and a JSON table with the targets of issue 3 judged,
+ * followed by the U-Net kernel suite ({@link KernelSuite}) and the targets of issue 13.
  * {@code quick} (for ./tdi bench) takes a few minutes; the full suite is the JMH one ({@link SuiteMain}).
  */
 public final class BenchSuite {

@@ -17,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Tile: 4 rows x 3 vectors (12 accumulators; 3 loads and 4 broadcasts per 12 FMAs) where the species has 16
  * lanes or more (AVX-512: 32 vector registers), 4 rows x 2 vectors (8 accumulators) where it has fewer (AVX2: 16
- * registers). An 8 x 2 tile (16 accumulators) measured 10-60 % slower on the U-Net's shapes (Zen 5, C2 of JDK 25).
+ * registers). An 8 x 2 tile (16 accumulators) measured 10-60 % slower on the U-Net's shapes (AMD EPYC family 25,
+ * C2 of JDK 25).
  * A last strip of fewer vectors uses the 4 x 2 or 4 x 1 tile, a last partial vector a scalar add.
  * The width is the JVM's preferred species, or {@code -Dtdi.gemm.bits=256} (for example) to run the narrower code
  * on a wider machine.
