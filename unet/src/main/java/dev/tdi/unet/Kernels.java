@@ -40,6 +40,59 @@ public final class Kernels {
         Gemm.nt(M, N, K, a, ao, b, bo, c, co);
     }
 
+    /** Per-thread scratch of {@link #convSame}, grown on demand. */
+    public static final class ConvScratch {
+        private float[] pad = new float[0];
+        private float[] wide = new float[0];
+        private int[] rows = new int[0];
+    }
+
+    /**
+     * A same-size stride-1 convolution (odd k, padding k/2), accumulated into out:
+     * out[o][y][x] += sum w[o][c][ky][kx] src[c][y - k/2 + ky][x - k/2 + kx] (0 outside), w row-major
+     * [outC][C k k] at wo. An implicit GEMM: src is copied once into a zero-padded image of width W + k - 1, and
+     * the product reads each tap's row straight from it (tap (c, ky, kx) of output pixel n = y (W + k - 1) + x is
+     * padded[c][y + ky][x + kx], a shifted contiguous row), over an output grid k - 1 columns wider than the image
+     * whose extra columns are dropped; no patch matrix is written.
+     */
+    public static void convSame(float[] w, int wo, int outC, float[] src, int so, int C, int h, int wd, int k,
+                                float[] out, int oo, ConvScratch s) {
+        int p = k / 2, hp = h + 2 * p, wp = wd + 2 * p, plane = hp * wp, K = C * k * k, N = h * wp;
+        int padLen = C * plane + k + Gemm.ROW_SLACK;
+        if (s.pad.length < padLen) {
+            s.pad = new float[padLen];
+        }
+        if (s.wide.length < outC * N) {
+            s.wide = new float[outC * N];
+        }
+        if (s.rows.length < K) {
+            s.rows = new int[K];
+        }
+        float[] pad = s.pad, wide = s.wide;
+        int[] rows = s.rows;
+        Arrays.fill(pad, 0, padLen, 0f);
+        for (int c = 0; c < C; c++) {
+            for (int y = 0; y < h; y++) {
+                System.arraycopy(src, so + (c * h + y) * wd, pad, c * plane + (y + p) * wp + p, wd);
+            }
+            for (int ky = 0; ky < k; ky++) {
+                for (int kx = 0; kx < k; kx++) {
+                    rows[(c * k + ky) * k + kx] = c * plane + ky * wp + kx;
+                }
+            }
+        }
+        Arrays.fill(wide, 0, outC * N, 0f);
+        Gemm.rows(outC, N, K, w, wo, pad, rows, wide, 0);
+        for (int o = 0; o < outC; o++) {
+            for (int y = 0; y < h; y++) {
+                int d = oo + (o * h + y) * wd, q = o * N + y * wp;
+                for (int x = 0; x < wd; x++) {
+                    out[d + x] += wide[q + x];
+                }
+            }
+        }
+    }
+
     /**
      * The transposed gather: row[(y*cw + x) * C*k*k + (ch*k + ky)*k + kx] = src[ch][y*s - p + ky][x*s - p + kx]
      * (0 outside), so that a weight gradient g (C_out x P) times row (P x C k k) is a plain A B product whose B

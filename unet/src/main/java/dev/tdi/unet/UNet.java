@@ -475,6 +475,7 @@ public final class UNet {
         final float[] dh1 = new float[cfg.timeHidden()], dh2 = new float[cfg.timeHidden()];
         final float[] tb = new float[maxChannels()];
         float[] wf = new float[0];
+        final Kernels.ConvScratch conv = new Kernels.ConvScratch();
         final float[][] act = new float[defs.length][];
         final float[][] grad = new float[defs.length][];
 
@@ -513,7 +514,9 @@ public final class UNet {
             for (In in : d.in) {
                 float[] src = in.srcIdx < 0 ? x : acts[in.srcIdx];
                 int so = in.srcIdx < 0 ? xo : offs[in.srcIdx];
-                if (in.kind == OpKind.CONV) {
+                if (in.kind == OpKind.CONV && sameSize(in, d)) {
+                    Kernels.convSame(params, in.wOff, d.c, src, so, in.inC, d.h, d.w, in.k, out, oo, ws.conv);
+                } else if (in.kind == OpKind.CONV) {
                     Kernels.im2col(src, so, in.inC, in.inH, in.inW, in.k, in.s, in.p, d.h, d.w, ws.col);
                     Kernels.mmNN(d.c, P, in.inC * in.k * in.k, params, in.wOff, ws.col, 0, out, oo);
                 } else {
@@ -696,16 +699,13 @@ public final class UNet {
                     // weight gradient g (C_out x P) times the transposed patches (P x K): contiguous B rows
                     Kernels.im2row(src, so, in.inC, in.inH, in.inW, in.k, in.s, in.p, d.h, d.w, ws.col);
                     Kernels.mmNN(d.c, K, P, g, 0, ws.col, 0, grad, in.wOff);
-                    int Kg = d.c * in.k * in.k;
-                    if (dsrc != null && in.inC >= 4 && in.s == 1 && in.k == 2 * in.p + 1 && d.h == in.inH
-                            && d.w == in.inW && Kg * P <= ws.dcol.length) {
+                    if (dsrc != null && in.inC >= 4 && sameSize(in, d)) {
                         // a same-size stride-1 convolution's input gradient is the convolution of g with the
-                        // flipped, transposed kernel: one im2col of g and a long-K product (C_in x C_out k k x P),
+                        // flipped, transposed kernel: an implicit long-K product (C_in x C_out k k x P),
                         // instead of a short-K product into patches and a col2im scatter
                         // (from 4 input channels: fewer would leave most of the 4-row register tile empty)
                         flipTransposed(params, in.wOff, d.c, in.inC, in.k, ws);
-                        Kernels.im2col(g, 0, d.c, d.h, d.w, in.k, 1, in.p, d.h, d.w, ws.dcol);
-                        Kernels.mmNN(in.inC, P, Kg, ws.wf, 0, ws.dcol, 0, dsrc, dso);
+                        Kernels.convSame(ws.wf, 0, in.inC, g, 0, d.c, d.h, d.w, in.k, dsrc, dso, ws.conv);
                     } else if (dsrc != null) {
                         Arrays.fill(ws.dcol, 0, K * P, 0f);
                         Kernels.mmTN(K, P, d.c, params, in.wOff, g, 0, ws.dcol, 0);
@@ -746,6 +746,11 @@ public final class UNet {
             }
         }
         return loss;
+    }
+
+    /** A stride-1 convolution with padding k/2 (odd k) whose output has the input's size. */
+    private static boolean sameSize(In in, Def d) {
+        return in.s == 1 && in.k % 2 == 1 && in.p == in.k / 2 && d.h == in.inH && d.w == in.inW;
     }
 
     /** ws.wf[c][(o*k + ky)*k + kx] = w[o][c][k-1-ky][k-1-kx] for a conv weight [outC][inC][k][k] at wOff. */

@@ -68,4 +68,37 @@ class KernelsGatherTest {
             }
         }
     }
+
+    @Test
+    void theImplicitConvolutionMatchesIm2colTimesTheWeights() {
+        SplittableRandom r = new SplittableRandom(6);
+        Kernels.ConvScratch scratch = new Kernels.ConvScratch();
+        for (int[] sz : new int[][]{{1, 16, 28, 28}, {16, 16, 28, 28}, {64, 64, 7, 7}, {3, 5, 1, 9}, {5, 1, 6, 3}}) {
+            int C = sz[0], O = sz[1], h = sz[2], wd = sz[3], k = 3, K = C * k * k, P = h * wd;
+            float[] w = new float[K * O], x = new float[1 + C * P];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) r.nextGaussian();
+            }
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) r.nextGaussian();
+            }
+            float[] col = new float[K * P], ref = new float[2 + O * P], got = new float[2 + O * P];
+            Kernels.im2col(x, 1, C, h, wd, k, 1, 1, h, wd, col);
+            Kernels.mmNN(O, P, K, w, 0, col, 0, ref, 2);
+            Kernels.convSame(w, 0, O, x, 1, C, h, wd, k, got, 2, scratch);
+            for (int o = 0; o < O; o++) {
+                for (int p = 0; p < P; p++) {
+                    double mag = 0;
+                    for (int q = 0; q < K; q++) {
+                        mag += Math.abs((double) w[o * K + q] * col[q * P + p]);
+                    }
+                    // both are float sums of the same K products in possibly different block order
+                    double bound = 2 * (K + 2) * Math.ulp(1.0f) / 2 * mag;
+                    assertEquals(ref[2 + o * P + p], got[2 + o * P + p], bound, C + "->" + O + " " + h + "x" + wd);
+                }
+            }
+            assertEquals(0f, got[0]);
+            assertEquals(0f, got[1]);
+        }
+    }
 }

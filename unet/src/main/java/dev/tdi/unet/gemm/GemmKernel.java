@@ -15,4 +15,13 @@ public interface GemmKernel {
     /** C(m, n) += sum_k A(m, k) B(k, n) for m &lt; M, n &lt; N, k &lt; K (see the class comment for the layouts). */
     void gemm(int M, int N, int K, float[] a, int ao, int ams, int aks, float[] b, int bo, int bks, int bns,
               float[] c, int co, int ldc);
+
+    /**
+     * C(m, n) += sum_k A(m, k) B(k, n) with B's rows anywhere in {@code b}: B(k, n) = {@code b[bRows[k] + n]}.
+     * This is the implicit GEMM of a stride-1 convolution over a zero-padded image (row k is the tap's shifted
+     * view, no patch matrix). {@code b} must hold {@link Gemm#ROW_SLACK} floats past every row's end (vector
+     * kernels read whole vectors; the extra lanes never reach C).
+     */
+    void gemmRows(int M, int N, int K, float[] a, int ao, int ams, int aks, float[] b, int[] bRows, float[] c,
+                  int co, int ldc);
 }

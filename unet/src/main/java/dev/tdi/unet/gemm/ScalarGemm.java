@@ -31,4 +31,20 @@ final class ScalarGemm implements GemmKernel {
             }
         }
     }
+
+    @Override
+    public void gemmRows(int M, int N, int K, float[] a, int ao, int ams, int aks, float[] b, int[] bRows,
+                         float[] c, int co, int ldc) {
+        Gemm.checkRows(M, N, K, a, ao, ams, aks, b, bRows, c, co, ldc);
+        for (int m = 0; m < M; m++) {
+            int cr = co + m * ldc;
+            for (int k = 0; k < K; k++) {
+                float av = a[ao + m * ams + k * aks];
+                int br = bRows[k];
+                for (int n = 0; n < N; n++) {
+                    c[cr + n] += av * b[br + n];
+                }
+            }
+        }
+    }
 }

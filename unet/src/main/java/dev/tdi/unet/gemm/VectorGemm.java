@@ -112,6 +112,41 @@ final class VectorGemm implements GemmKernel {
         }
     }
 
+    @Override
+    public void gemmRows(int M, int N, int K, float[] a, int ao, int ams, int aks, float[] b, int[] bRows,
+                         float[] c, int co, int ldc) {
+        Gemm.checkRows(M, N, K, a, ao, ams, aks, b, bRows, c, co, ldc);
+        if (M == 0 || N == 0 || K == 0) {
+            return;
+        }
+        float[] ap = BUFFERS.get()[0];
+        int kBlocks = (K + KC_MAX - 1) / KC_MAX;
+        int kcStep = (K + kBlocks - 1) / kBlocks;
+        for (int jc = 0; jc < N; jc += NC) {
+            int nc = Math.min(NC, N - jc);
+            for (int pc = 0; pc < K; pc += kcStep) {
+                int kc = Math.min(kcStep, K - pc);
+                for (int ic = 0; ic < M; ic += MC) {
+                    int mc = Math.min(MC, M - ic);
+                    packA(mc, kc, a, ao + ic * ams + pc * aks, ams, aks, ap);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int cols = Math.min(NR, nc - jr), nv = (cols + L - 1) / L;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int rows = Math.min(MR, mc - ir), ci = co + (ic + ir) * ldc + jc + jr;
+                            if (nv == 3) {
+                                tileRows4x3(kc, ap, ir * kc, b, bRows, pc, jc + jr, c, ci, ldc, rows, cols);
+                            } else if (nv == 2) {
+                                tileRows4x2(kc, ap, ir * kc, b, bRows, pc, jc + jr, c, ci, ldc, rows, cols);
+                            } else {
+                                tileRows4x1(kc, ap, ir * kc, b, bRows, pc, jc + jr, c, ci, ldc, rows, cols);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Packs kc x nc of B into strips of NR columns (a strip of w columns has row stride roundUp(w, L)). */
     private static void packB(int kc, int nc, float[] b, int bo, int bks, int bns, float[] bp) {
         for (int j0 = 0; j0 < nc; j0 += NR) {
@@ -277,6 +312,119 @@ final class VectorGemm implements GemmKernel {
             add(c, ci + 2 * ldc, c20, last);
         }
         if (rows > 3) {
+            add(c, ci + 3 * ldc, c30, last);
+        }
+    }
+    private static void tileRows4x3(int kc, float[] ap, int aOff, float[] b, int[] rows, int k0, int col,
+                                    float[] c, int ci, int ldc, int nrows, int cols) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00;
+        FloatVector c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+        for (int k = 0, ai = aOff; k < kc; k++, ai += 4) {
+            int bi = rows[k0 + k] + col;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            c32 = b2.fma(a3, c32);
+        }
+        int last = cols - 2 * L;
+        add(c, ci, c00, L);
+        add(c, ci + L, c01, L);
+        add(c, ci + 2 * L, c02, last);
+        if (nrows > 1) {
+            add(c, ci + ldc, c10, L);
+            add(c, ci + ldc + L, c11, L);
+            add(c, ci + ldc + 2 * L, c12, last);
+        }
+        if (nrows > 2) {
+            add(c, ci + 2 * ldc, c20, L);
+            add(c, ci + 2 * ldc + L, c21, L);
+            add(c, ci + 2 * ldc + 2 * L, c22, last);
+        }
+        if (nrows > 3) {
+            add(c, ci + 3 * ldc, c30, L);
+            add(c, ci + 3 * ldc + L, c31, L);
+            add(c, ci + 3 * ldc + 2 * L, c32, last);
+        }
+    }
+    private static void tileRows4x2(int kc, float[] ap, int aOff, float[] b, int[] rows, int k0, int col,
+                                    float[] c, int ci, int ldc, int nrows, int cols) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
+        FloatVector c31 = c00;
+        for (int k = 0, ai = aOff; k < kc; k++, ai += 4) {
+            int bi = rows[k0 + k] + col;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+        }
+        int last = cols - L;
+        add(c, ci, c00, L);
+        add(c, ci + L, c01, last);
+        if (nrows > 1) {
+            add(c, ci + ldc, c10, L);
+            add(c, ci + ldc + L, c11, last);
+        }
+        if (nrows > 2) {
+            add(c, ci + 2 * ldc, c20, L);
+            add(c, ci + 2 * ldc + L, c21, last);
+        }
+        if (nrows > 3) {
+            add(c, ci + 3 * ldc, c30, L);
+            add(c, ci + 3 * ldc + L, c31, last);
+        }
+    }
+    private static void tileRows4x1(int kc, float[] ap, int aOff, float[] b, int[] rows, int k0, int col,
+                                    float[] c, int ci, int ldc, int nrows, int cols) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c10 = c00, c20 = c00, c30 = c00;
+        for (int k = 0, ai = aOff; k < kc; k++, ai += 4) {
+            int bi = rows[k0 + k] + col;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = b0.fma(a0, c00);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+        }
+        int last = cols;
+        add(c, ci, c00, last);
+        if (nrows > 1) {
+            add(c, ci + ldc, c10, last);
+        }
+        if (nrows > 2) {
+            add(c, ci + 2 * ldc, c20, last);
+        }
+        if (nrows > 3) {
             add(c, ci + 3 * ldc, c30, last);
         }
     }

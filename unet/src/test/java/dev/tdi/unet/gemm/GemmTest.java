@@ -94,6 +94,39 @@ class GemmTest {
 
     @ParameterizedTest
     @MethodSource("kernels")
+    void rowsAnywhereInBMatchTheDoubleReference(GemmKernel kernel) {
+        SplittableRandom r = new SplittableRandom(16);
+        int[][] shapes = {{1, 1, 1}, {3, 17, 5}, {17, 33, 65}, {16, 840, 144}, {5, 1600, 400}, {65, 3, 193}};
+        for (int[] sh : shapes) {
+            int m = sh[0], n = sh[1], k = sh[2], ao = 2, co = 3;
+            float[] a = random(r, ao + m * k), b = random(r, 2 * n + 40 + Gemm.ROW_SLACK);
+            float[] c = random(r, co + m * n), c0 = c.clone();
+            int[] rows = new int[k];
+            for (int p = 0; p < k; p++) {
+                rows[p] = r.nextInt(n + 40); // overlapping, unordered rows, as a convolution's taps are
+            }
+            kernel.gemmRows(m, n, k, a, ao, k, 1, b, rows, c, co, n);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double exact = c0[co + i * n + j], mag = Math.abs(exact);
+                    for (int p = 0; p < k; p++) {
+                        double x = (double) a[ao + i * k + p] * b[rows[p] + j];
+                        exact += x;
+                        mag += Math.abs(x);
+                    }
+                    double err = Math.abs(c[co + i * n + j] - exact), bound = (k + 2) * U * mag;
+                    assertTrue(err <= bound, kernel.name() + " rows " + m + "x" + n + "x" + k + " at (" + i + ","
+                            + j + "): error " + err + " > bound " + bound);
+                }
+            }
+        }
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> kernel.gemmRows(1, 4, 1,
+                new float[1], 0, 1, 1, new float[4 + Gemm.ROW_SLACK], new int[]{1}, new float[4], 0, 4));
+        assertTrue(e.getMessage().contains("B row 0 spans [1, 4]"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
     void theSameInputsGiveTheSameBitsOnAnyThread(GemmKernel kernel) throws Exception {
         SplittableRandom r = new SplittableRandom(15);
         int m = 33, n = 197, k = 401;
