@@ -7,9 +7,10 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * The U-Net's convolution kernels on one {@link ConvShape}, exactly as {@code UNet} calls them (im2col + GEMM
- * forward; im2row + GEMM for the weight gradient; for the input gradient im2col of g times the flipped kernel on
- * same-size stride-1 convolutions, GEMM + col2im otherwise), over a batch of images in
+ * The U-Net's convolution kernels on one {@link ConvShape}, exactly as {@code UNet} calls them (forward: the
+ * implicit GEMM on same-size stride-1 convolutions, im2col + GEMM on strided ones, GEMM + col2im on transposed
+ * ones; im2row + GEMM for the weight gradient; for the input gradient the implicit GEMM of g with the flipped
+ * kernel on same-size stride-1 convolutions from 4 input channels, GEMM + col2im otherwise), over a batch of images in
  * parallel on the U-Net's pool (one image per task, as the network runs). The state holds random inputs,
  * weights and output gradients; each thread has its own patch buffers and weight-gradient accumulator.
  */
@@ -21,6 +22,9 @@ public final class ConvOps {
     private final ThreadLocal<float[][]> scratch;
     /** The flipped, transposed kernel [C_in][C_out k k] of a same-size stride-1 convolution, else null. */
     private final float[] wf;
+    /** A same-size stride-1 convolution: the implicit GEMM ({@code Kernels.convSame}), as UNet runs it. */
+    private final boolean sameSize;
+    private final ThreadLocal<Kernels.ConvScratch> conv = ThreadLocal.withInitial(Kernels.ConvScratch::new);
 
     public ConvOps(ConvShape s, int batch) {
         this.s = s;
@@ -33,8 +37,8 @@ public final class ConvOps {
         gy = random(r, batch * outSize, 1);
         y = new float[batch * outSize];
         gx = new float[batch * inSize];
-        boolean sameSize = !s.transpose() && s.inC() >= 4 && s.stride() == 1 && s.k() == 2 * s.pad() + 1;
-        wf = sameSize ? flipTransposed(w, s.outC(), s.inC(), s.k()) : null;
+        sameSize = !s.transpose() && s.stride() == 1 && s.k() % 2 == 1 && s.pad() == s.k() / 2;
+        wf = sameSize && s.inC() >= 4 ? flipTransposed(w, s.outC(), s.inC(), s.k()) : null;
         int col = Math.max(s.colSize(), s.outC() * s.k() * s.k() * s.outH() * s.outW());
         scratch = ThreadLocal.withInitial(() -> new float[][]{new float[col], new float[col],
             new float[s.weightSize()], random(new SplittableRandom(8), s.gemmK() * s.gemmN(), 1),
@@ -93,7 +97,9 @@ public final class ConvOps {
             float[][] ws = scratch.get();
             int xo = b * inSize, yo = b * outSize;
             Arrays.fill(y, yo, yo + outSize, 0f);
-            if (!s.transpose()) {
+            if (sameSize) {
+                Kernels.convSame(w, 0, s.outC(), x, xo, s.inC(), s.inH(), s.inW(), s.k(), y, yo, conv.get());
+            } else if (!s.transpose()) {
                 Kernels.im2col(x, xo, s.inC(), s.inH(), s.inW(), s.k(), s.stride(), s.pad(), s.outH(), s.outW(),
                         ws[0]);
                 Kernels.mmNN(s.outC(), s.outH() * s.outW(), s.gemmK(), w, 0, ws[0], 0, y, yo);
@@ -121,9 +127,8 @@ public final class ConvOps {
                 Kernels.mmNN(s.outC(), kk, p, gy, yo, ws[0], 0, ws[2], 0);
                 if (wf != null) {
                     // same-size stride 1: g convolved with the flipped, transposed kernel (as UNet.lossGradient)
-                    Kernels.im2col(gy, yo, s.outC(), s.outH(), s.outW(), s.k(), 1, s.pad(), s.outH(), s.outW(),
-                            ws[1]);
-                    Kernels.mmNN(s.inC(), p, s.outC() * s.k() * s.k(), wf, 0, ws[1], 0, gx, xo);
+                    Kernels.convSame(wf, 0, s.inC(), gy, yo, s.outC(), s.outH(), s.outW(), s.k(), gx, xo,
+                            conv.get());
                 } else {
                     Arrays.fill(ws[1], 0, kk * p, 0f);
                     Kernels.mmTN(kk, p, s.outC(), w, 0, gy, yo, ws[1], 0);
