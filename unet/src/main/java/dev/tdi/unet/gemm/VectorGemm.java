@@ -20,7 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * registers). An 8 x 2 tile (16 accumulators) measured 10-60 % slower on the U-Net's shapes (AMD EPYC family 25,
  * C2 of JDK 25).
  * A last strip of fewer vectors uses the 4 x 2 or 4 x 1 tile, a last partial vector a scalar add.
- * The width is the JVM's preferred species, or {@code -Dtdi.gemm.bits=256} (for example) to run the narrower code
+ * {@link #gemmRows} is the same loop nest with B read in place through a row-offset table (the implicit GEMM of a
+ * convolution). The width is the JVM's preferred species, or {@code -Dtdi.gemm.bits=256} (for example) to run the narrower code
  * on a wider machine.
  */
 final class VectorGemm implements GemmKernel {
