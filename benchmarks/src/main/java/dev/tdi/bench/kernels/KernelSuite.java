@@ -184,12 +184,14 @@ public final class KernelSuite {
         StringBuilder sb = new StringBuilder();
         sb.append("\n## Kernels: the U-Net's convolutions, forward pass and training step\n\n");
         sb.append("GEMM kernel: `").append(Gemm.kernel().name()).append("`. Shapes are the default U-Net's distinct"
-                + " convolutions (`conv<in>-<out>s<stride>@<input size>`; `uses` = how many of the network's inputs have"
-                + " it). gemm = the forward product alone (weights x a patch matrix); b1 = one image on one thread, b64 ="
-                + " 64 images on all cores (one image per task, as the network runs). conv-fwd = im2col + GEMM; conv-bwd ="
-                + " weight and input gradients. GB/s counts each operand once (minimum traffic). PyTorch: the same op on"
-                + " the same shapes, all cores and one thread, the better kept (`matmul`, `conv2d`/`conv_transpose2d`, `convolution_backward`, the"
-                + " network of tools/unet_reference.py). Median of 5 rounds.\n\n");
+                + " convolutions (`conv<in>-<out>s<stride>@<input size>`; `uses` = how many of the network's inputs"
+                + " have it). gemm = the forward product alone (weights x a patch matrix); b1 = one image on one"
+                + " thread, b64 = 64 images on all cores (one image per task, as the network runs). conv-fwd = the"
+                + " forward pass as UNet runs it (implicit GEMM for same-size stride-1 convolutions, im2col + GEMM or"
+                + " GEMM + col2im otherwise); conv-bwd = weight and input gradients. GB/s counts each operand once"
+                + " (minimum traffic). PyTorch: the same op on the same shapes, all cores and one thread, the better"
+                + " kept (`matmul`, `conv2d`/`conv_transpose2d`, `convolution_backward`, the network of"
+                + " tools/unet_reference.py). Median of 5 rounds.\n\n");
         sb.append("| case | uses | time | GFLOP/s | % of FMA peak | GB/s | % of BW | PyTorch | PyTorch GFLOP/s | speed-up |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
