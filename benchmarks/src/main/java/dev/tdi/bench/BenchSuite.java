@@ -1,6 +1,7 @@
 package dev.tdi.bench;
 
 import com.google.gson.GsonBuilder;
+import dev.tdi.bench.kernels.KernelSuite;
 import dev.tdi.substrate.Substrate;
 import dev.tdi.substrate.SubstrateConfig;
 import dev.tdi.substrate.SubstrateRegistry;
@@ -21,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The one-command benchmark: probes the machine (STREAM-like bandwidth, FMA peak), times one Langevin step of every
  * benchmark program on {@code sim} and {@code reference}, exports the programs and runs the NumPy and PyTorch peers
- * on them (benchmarks/peers/peers.py), and writes a markdown and a JSON table with the targets of issue 3 judged.
+ * on them (benchmarks/peers/peers.py), and writes a markdown and a JSON table with the targets of issue 3 judged,
+ * followed by the U-Net kernel suite ({@link KernelSuite}) and the targets of issue 13.
  * {@code quick} (for ./tdi bench) takes a few minutes; the full suite is the JMH one ({@link SuiteMain}).
  */
 public final class BenchSuite {
@@ -195,7 +197,10 @@ public final class BenchSuite {
         Report report = new Report(machine, bw, bw1, fma, threads, rows, peerResults);
         json.put("targets", report.targets());
         json.put("seconds", (System.nanoTime() - start) / 1e9);
-        String md = report.markdown(o.quick(), (System.nanoTime() - start) / 1e9);
+        // the kernel suite (issue 13): GEMM, convolutions, U-Net forward and training step, beside PyTorch
+        String md = report.markdown(o.quick(), (System.nanoTime() - start) / 1e9)
+                + KernelSuite.run(o.out(), peers ? o.python() : null, o.peersScript().resolveSibling("kernels_torch.py"),
+                fma, bw.best(), o.quick(), log, json);
         Files.writeString(o.out().resolve("results.md"), md);
         Files.writeString(o.out().resolve("results.json"),
                 new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(json));

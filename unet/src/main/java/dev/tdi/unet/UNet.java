@@ -475,6 +475,8 @@ public final class UNet {
         final float[] h1 = new float[cfg.timeHidden()], h2 = new float[cfg.timeHidden()];
         final float[] dh1 = new float[cfg.timeHidden()], dh2 = new float[cfg.timeHidden()];
         final float[] tb = new float[maxChannels()];
+        float[] wf = new float[0];
+        final Kernels.ConvScratch conv = new Kernels.ConvScratch();
         final float[][] act = new float[defs.length][];
         final float[][] grad = new float[defs.length][];
 
@@ -513,7 +515,9 @@ public final class UNet {
             for (In in : d.in) {
                 float[] src = in.srcIdx < 0 ? x : acts[in.srcIdx];
                 int so = in.srcIdx < 0 ? xo : offs[in.srcIdx];
-                if (in.kind == OpKind.CONV) {
+                if (in.kind == OpKind.CONV && sameSize(in, d)) {
+                    Kernels.convSame(params, in.wOff, d.c, src, so, in.inC, d.h, d.w, in.k, out, oo, ws.conv);
+                } else if (in.kind == OpKind.CONV) {
                     Kernels.im2col(src, so, in.inC, in.inH, in.inW, in.k, in.s, in.p, d.h, d.w, ws.col);
                     Kernels.mmNN(d.c, P, in.inC * in.k * in.k, params, in.wOff, ws.col, 0, out, oo);
                 } else {
@@ -524,10 +528,9 @@ public final class UNet {
                 }
             }
             if (d.relu) {
+                // a branch-free max vectorises; it differs from a compare-and-store only on -0 (now +0)
                 for (int i = oo, n = oo + d.size(); i < n; i++) {
-                    if (out[i] < 0f) {
-                        out[i] = 0f;
-                    }
+                    out[i] = Math.max(out[i], 0f);
                 }
             }
         }
@@ -671,9 +674,7 @@ public final class UNet {
             int P = d.h * d.w;
             if (d.relu) {
                 for (int i = 0; i < g.length; i++) {
-                    if (a[i] <= 0f) {
-                        g[i] = 0f;
-                    }
+                    g[i] = a[i] > 0f ? g[i] : 0f;
                 }
             }
             for (int c = 0; c < d.c; c++) {
@@ -696,18 +697,27 @@ public final class UNet {
                 int dso = in.srcIdx < 0 ? xo : 0;
                 if (in.kind == OpKind.CONV) {
                     int K = in.inC * in.k * in.k;
-                    Kernels.im2col(src, so, in.inC, in.inH, in.inW, in.k, in.s, in.p, d.h, d.w, ws.col);
-                    Kernels.mmNT(d.c, K, P, g, 0, ws.col, 0, grad, in.wOff);
-                    if (dsrc != null) {
+                    // weight gradient g (C_out x P) times the transposed patches (P x K): contiguous B rows
+                    Kernels.im2row(src, so, in.inC, in.inH, in.inW, in.k, in.s, in.p, d.h, d.w, ws.col);
+                    Kernels.mmNN(d.c, K, P, g, 0, ws.col, 0, grad, in.wOff);
+                    if (dsrc != null && in.inC >= 4 && sameSize(in, d)) {
+                        // a same-size stride-1 convolution's input gradient is the convolution of g with the
+                        // flipped, transposed kernel: an implicit long-K product (C_in x C_out k k x P),
+                        // instead of a short-K product into patches and a col2im scatter
+                        // (from 4 input channels: fewer would leave most of the 4-row register tile empty)
+                        flipTransposed(params, in.wOff, d.c, in.inC, in.k, ws);
+                        Kernels.convSame(ws.wf, 0, in.inC, g, 0, d.c, d.h, d.w, in.k, dsrc, dso, ws.conv);
+                    } else if (dsrc != null) {
                         Arrays.fill(ws.dcol, 0, K * P, 0f);
                         Kernels.mmTN(K, P, d.c, params, in.wOff, g, 0, ws.dcol, 0);
                         Kernels.col2im(ws.dcol, in.inC, in.inH, in.inW, in.k, in.s, in.p, d.h, d.w, dsrc, dso);
                     }
                 } else {
                     int M = d.c * in.k * in.k, Pin = in.inH * in.inW;
-                    Kernels.im2col(g, 0, d.c, d.h, d.w, in.k, in.s, in.p, in.inH, in.inW, ws.dcol);
-                    Kernels.mmNT(in.inC, M, Pin, src, so, ws.dcol, 0, grad, in.wOff);
+                    Kernels.im2row(g, 0, d.c, d.h, d.w, in.k, in.s, in.p, in.inH, in.inW, ws.col);
+                    Kernels.mmNN(in.inC, M, Pin, src, so, ws.col, 0, grad, in.wOff);
                     if (dsrc != null) {
+                        Kernels.im2col(g, 0, d.c, d.h, d.w, in.k, in.s, in.p, in.inH, in.inW, ws.dcol);
                         Kernels.mmNN(in.inC, Pin, M, params, in.wOff, ws.dcol, 0, dsrc, dso);
                     }
                 }
@@ -737,6 +747,28 @@ public final class UNet {
             }
         }
         return loss;
+    }
+
+    /** A stride-1 convolution with padding k/2 (odd k) whose output has the input's size. */
+    private static boolean sameSize(In in, Def d) {
+        return in.s == 1 && in.k % 2 == 1 && in.p == in.k / 2 && d.h == in.inH && d.w == in.inW;
+    }
+
+    /** ws.wf[c][(o*k + ky)*k + kx] = w[o][c][k-1-ky][k-1-kx] for a conv weight [outC][inC][k][k] at wOff. */
+    private void flipTransposed(float[] w, int wOff, int outC, int inC, int k, Workspace ws) {
+        int kk = k * k, n = outC * inC * kk;
+        if (ws.wf.length < n) {
+            ws.wf = new float[n];
+        }
+        float[] wf = ws.wf;
+        for (int o = 0; o < outC; o++) {
+            for (int c = 0; c < inC; c++) {
+                int src = wOff + (o * inC + c) * kk, dst = (c * outC + o) * kk;
+                for (int t = 0; t < kk; t++) {
+                    wf[dst + t] = w[src + kk - 1 - t];
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------- threads

@@ -1,0 +1,55 @@
+package dev.tdi.bench.kernels;
+
+import dev.tdi.unet.UNetModel;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * JMH: each distinct convolution of the default U-Net, forward (im2col + GEMM) and backward (weight and input
+ * gradients), at batch 1 and 64, as {@code UNet} runs them (one image per task on the U-Net's pool).
+ * {@code java --add-modules jdk.incubator.vector -jar benchmarks/target/benchmarks.jar ConvBenchmark}
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
+public class ConvBenchmark {
+    @Param({"conv1-16s1@28", "conv16-16s1@28", "conv16-32s2@28", "conv32-32s1@14", "conv32-64s2@14",
+        "conv64-64s1@7", "convT64-32s2@7", "convT32-16s2@14", "conv16-1s1@28", "conv1-1s1@28"})
+    public String shape;
+
+    @Param({"1", "64"})
+    public int batch;
+
+    private ConvOps ops;
+
+    @Setup
+    public void setup() {
+        ops = new ConvOps(ConvShape.named(UNetModel.loadDefault(), shape), batch);
+    }
+
+    /** Forward pass of the batch. */
+    @Benchmark
+    public float[] forward() {
+        return ops.forward();
+    }
+
+    /** Backward pass (weight and input gradients) of the batch. */
+    @Benchmark
+    public float[] backward() {
+        return ops.backward();
+    }
+}
