@@ -45,7 +45,7 @@ class SimBatchTest {
         RunSpec spec = RunSpec.builder().steps(15, 10).stepSize(0.02).stepSize("q", 0.01).temperature(0.5)
                 .build();
         for (String threads : new String[] {"threads=1", "threads=2"}) {
-            try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of(threads))) {
+            try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of(threads, "range=unbounded"))) {
                 s.program(p);
                 s.setClamp("c", clamps);
                 biases.forEach(s::setBias);
