@@ -135,7 +135,7 @@ class PluginPathEndToEndTest {
 
         Path gen = dir.resolve("generate");
         Result g = tdi("generate", "--plugins", plugins.toString(), "--backend", "toy", "--coupling", "topk:k=2",
-                "--interface", "table:n=4", "--model", model.toString(), "--steps", "2", "--samples", "1", "--out",
+                "--interface", "table:n=4", "--model", model.toString(), "--steps", "2", "--samples", "2", "--out",
                 gen.toString());
         assertEquals(0, g.code(), g.out() + g.err());
         assertTrue(Files.size(gen.resolve("samples.png")) > 0);

@@ -30,7 +30,8 @@ class BatchedDenoiserTest {
     private static CompiledUNet compile() {
         List<SkipConnection> skips = UNetCompiler.skipConnections(NET,
                 NET.forward(TestFixtures.randomImages(NET, 2, 3), new int[]{10, 900}));
-        return UNetCompiler.compile(NET, TestFixtures.exact(), skips, UNetCompiler.Options.defaults());
+        return UNetCompiler.compile(NET, TestFixtures.exact(), skips, UNetCompiler.Options.defaults()
+                .withRanges(new dev.tdi.substrate.Range(1e3, 1e3), new dev.tdi.substrate.Range(1e3, 1e3))); // sim's analog range
     }
 
     /** Five inputs at different t, two of them warm-started from a random state. */

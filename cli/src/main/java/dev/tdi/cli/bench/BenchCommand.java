@@ -41,15 +41,13 @@ public final class BenchCommand implements Callable<Integer> {
             + " .json, leaves results.md alone)")
     boolean endToEndOnly;
 
+    @dev.tdi.cli.validation.Range(min = 1, max = 256)
     @Option(names = "--e2e-batch", paramLabel = "N", defaultValue = "32",
-            description = "inputs per batched relaxation in the end-to-end suite (default: ${DEFAULT-VALUE})")
+            description = "inputs per batched relaxation in the end-to-end suite, 1..256 (default: ${DEFAULT-VALUE})")
     int e2eBatch;
 
     @Override
     public Integer call() throws Exception {
-        if (e2eBatch < 1) {
-            throw new IllegalArgumentException("--e2e-batch must be >= 1, found " + e2eBatch);
-        }
         Path home = Path.of(System.getProperty("tdi.home", "."));
         Path dir = out != null ? out : home.resolve("runs").resolve("bench");
         Path script = home.resolve("benchmarks").resolve("peers").resolve("peers.py");
