@@ -44,24 +44,34 @@ import java.util.Set;
  *                       raw step, frequencies 10000^(-i/half) rad per step, periods down to 2 pi steps; what a
  *                       config without this key means) or "fourier" (sin and cos of pi k tau, k = 1..half, tau =
  *                       t / (T - 1): smooth in t, shortest period 2 (T - 1) / half steps), see docs/unet.md
+ * @param skipChannels   per skip level l = 0..levels-2, the channels k the skip is narrowed to at training time
+ *                       by a learned 1x1 projection on the encoder side (layer {@code skip{l}}, identity, no time
+ *                       bias); 0 keeps the full-width skip. Empty (what a config without the key means) is all 0
+ * @param skipPool       per skip level, 1 (full resolution) or 2: the skip is average-pooled 2x2 on the encoder
+ *                       side (layer {@code pool{l}}, fixed weights, not trained) and upsampled by the decoder's
+ *                       merge, a learned stride-2 transposed convolution. Empty (no key) is all 1
  */
 public record UNetConfig(int imageSize, int imageChannels, int[] channels, int blocksPerLevel, int kernelSize,
                          String activation, int timeEmbedDim, int timeHidden, String skipMerge, String upsample,
                          int diffusionSteps, String schedule, double betaStart, double betaEnd, boolean inputSkip,
-                         String timeEmbedding) {
+                         String timeEmbedding, int[] skipChannels, int[] skipPool) {
 
     /** The format tag written into every config file. */
     public static final String FORMAT = "tdi-unet/1";
 
     private static final Set<String> KEYS = Set.of("format", "imageSize", "imageChannels", "channels",
             "blocksPerLevel", "kernelSize", "activation", "timeEmbedDim", "timeHidden", "skipMerge", "upsample",
-            "diffusionSteps", "schedule", "betaStart", "betaEnd", "inputSkip", "timeEmbedding");
+            "diffusionSteps", "schedule", "betaStart", "betaEnd", "inputSkip", "timeEmbedding", "skipChannels",
+            "skipPool");
     /** The time embedding of configs written before the key existed. */
     public static final String LEGACY_TIME_EMBEDDING = "sinusoidal";
 
     /** Validates every field; an invalid one raises {@link IllegalArgumentException} naming it. */
     public UNetConfig {
         channels = channels.clone();
+        int skipLevels = Math.max(0, channels.length - 1);
+        skipChannels = skipChannels == null || skipChannels.length == 0 ? new int[skipLevels] : skipChannels.clone();
+        skipPool = skipPool == null || skipPool.length == 0 ? filled(skipLevels, 1) : skipPool.clone();
         req(imageSize >= 4, "imageSize must be >= 4, got " + imageSize);
         req(imageChannels >= 1, "imageChannels must be >= 1, got " + imageChannels);
         req(channels.length >= 1, "channels must list at least one level");
@@ -87,6 +97,36 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
             h = (h - 1) / 2 + 1;
         }
         req(h >= 1, "too many levels for imageSize " + imageSize);
+        req(skipChannels.length == skipLevels, "skipChannels must list one value per skip level (" + skipLevels
+                + "), got " + Arrays.toString(skipChannels));
+        req(skipPool.length == skipLevels, "skipPool must list one value per skip level (" + skipLevels + "), got "
+                + Arrays.toString(skipPool));
+        int hl = imageSize;
+        for (int l = 0; l < skipLevels; l++) {
+            req(skipChannels[l] >= 0, "skipChannels must be >= 0 (0 = full width), got "
+                    + Arrays.toString(skipChannels));
+            req(skipPool[l] == 1 || skipPool[l] == 2, "skipPool must be 1 or 2 at every level, got "
+                    + Arrays.toString(skipPool));
+            req(skipPool[l] == 1 || hl % 2 == 0, "skipPool 2 needs an even size at level " + l + ", which is "
+                    + hl + " x " + hl);
+            hl = (hl - 1) / 2 + 1;
+        }
+    }
+
+    private static int[] filled(int n, int v) {
+        int[] a = new int[n];
+        Arrays.fill(a, v);
+        return a;
+    }
+
+    /** A config with full-width, full-resolution skips. */
+    public UNetConfig(int imageSize, int imageChannels, int[] channels, int blocksPerLevel, int kernelSize,
+                      String activation, int timeEmbedDim, int timeHidden, String skipMerge, String upsample,
+                      int diffusionSteps, String schedule, double betaStart, double betaEnd, boolean inputSkip,
+                      String timeEmbedding) {
+        this(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim, timeHidden,
+                skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip, timeEmbedding, null,
+                null);
     }
 
     /** A config with the legacy sinusoidal time embedding. */
@@ -128,45 +168,78 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
         return channels.length;
     }
 
-    /** A copy with other channels and blocks per level. */
+    /** A copy with other channels and blocks per level (the skip options are kept if the level count is). */
     public UNetConfig withChannels(int[] ch, int blocks) {
+        boolean same = ch.length == channels.length;
         return new UNetConfig(imageSize, imageChannels, ch, blocks, kernelSize, activation, timeEmbedDim,
                 timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip,
-                timeEmbedding);
+                timeEmbedding, same ? skipChannels : null, same ? skipPool : null);
     }
 
     /** A copy with or without the input skip. */
     public UNetConfig withInputSkip(boolean skip) {
         return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim,
                 timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, skip,
-                timeEmbedding);
+                timeEmbedding, skipChannels, skipPool);
     }
 
     /** A copy with another image size. */
     public UNetConfig withImageSize(int size) {
         return new UNetConfig(size, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim,
                 timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip,
-                timeEmbedding);
+                timeEmbedding, skipChannels, skipPool);
     }
 
     /** A copy with another kind of time embedding ("sinusoidal" or "fourier"). */
     public UNetConfig withTimeEmbedding(String kind) {
         return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim,
-                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip, kind);
+                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip, kind,
+                skipChannels, skipPool);
     }
 
     /** A copy with another time embedding. */
     public UNetConfig withTime(int embedDim, int hidden) {
         return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, embedDim,
                 hidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip,
-                timeEmbedding);
+                timeEmbedding, skipChannels, skipPool);
     }
 
     /** A copy with another diffusion schedule. */
     public UNetConfig withSchedule(String sched, int steps) {
         return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation,
                 timeEmbedDim, timeHidden, skipMerge, upsample, steps, sched, betaStart, betaEnd, inputSkip,
-                timeEmbedding);
+                timeEmbedding, skipChannels, skipPool);
+    }
+
+    /** A copy whose skips are narrowed to {@code k[l]} channels at level l (0 = full width); see the record. */
+    public UNetConfig withSkipChannels(int... k) {
+        return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation,
+                timeEmbedDim, timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip,
+                timeEmbedding, k, skipPool);
+    }
+
+    /** A copy whose skips are average-pooled by {@code f[l]} (1 or 2) at level l; see the record. */
+    public UNetConfig withSkipPool(int... f) {
+        return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation,
+                timeEmbedDim, timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip,
+                timeEmbedding, skipChannels, f);
+    }
+
+    /** A copy of the skip widths per level (0 = full width). */
+    @Override
+    public int[] skipChannels() {
+        return skipChannels.clone();
+    }
+
+    /** A copy of the skip pooling factors per level (1 = full resolution). */
+    @Override
+    public int[] skipPool() {
+        return skipPool.clone();
+    }
+
+    /** Whether any skip is narrowed or pooled (the keys are written to JSON only then). */
+    public boolean hasSkipOptions() {
+        return Arrays.stream(skipChannels).anyMatch(k -> k != 0) || Arrays.stream(skipPool).anyMatch(f -> f != 1);
     }
 
     /** The config as pretty-printed JSON. */
@@ -189,6 +262,10 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
         m.put("betaEnd", betaEnd);
         m.put("inputSkip", inputSkip);
         m.put("timeEmbedding", timeEmbedding);
+        if (hasSkipOptions()) { // absent otherwise, so configs written before the keys existed stay byte-identical
+            m.put("skipChannels", skipChannels);
+            m.put("skipPool", skipPool);
+        }
         Gson g = new GsonBuilder().setPrettyPrinting().create();
         return g.toJson(m) + "\n";
     }
@@ -227,10 +304,20 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
                     o.has("betaStart") ? o.get("betaStart").getAsDouble() : d.betaStart,
                     o.has("betaEnd") ? o.get("betaEnd").getAsDouble() : d.betaEnd,
                     o.has("inputSkip") && o.get("inputSkip").getAsBoolean(),
-                    o.has("timeEmbedding") ? o.get("timeEmbedding").getAsString() : LEGACY_TIME_EMBEDDING);
+                    o.has("timeEmbedding") ? o.get("timeEmbedding").getAsString() : LEGACY_TIME_EMBEDDING,
+                    o.has("skipChannels") ? ints(o.get("skipChannels")) : null,
+                    o.has("skipPool") ? ints(o.get("skipPool")) : null);
         } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
             throw new IllegalArgumentException("U-Net config: a value has the wrong type: " + e.getMessage(), e);
         }
+    }
+
+    private static int[] ints(JsonElement e) {
+        int[] a = new int[e.getAsJsonArray().size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = e.getAsJsonArray().get(i).getAsInt();
+        }
+        return a;
     }
 
     private static JsonElement need(JsonObject o, String key) {

@@ -49,6 +49,12 @@ public final class TrainCommand implements Callable<Integer> {
     int[] channels;
     @Option(names = "--blocks", description = "Blocks per level (overrides the config).")
     Integer blocks;
+    @Option(names = "--time-hidden", description = "Width of the time-embedding network (overrides the config; the shipped model's is 6).")
+    Integer timeHidden;
+    @Option(names = "--skip-channels", split = ",", description = "Per skip level, narrow the skip to k channels by a learned 1x1 projection at training time (0 = full width), e.g. 8,8 (overrides the config).")
+    int[] skipChannels;
+    @Option(names = "--skip-pool", split = ",", description = "Per skip level, 1 (full resolution) or 2 (2x2 average-pooled skip, upsampled by the decoder's merge), e.g. 2,2 (overrides the config).")
+    int[] skipPool;
     @Option(names = "--limit", defaultValue = "0", description = "Train on the first N images only (0 = all).")
     int limit;
     @Option(names = "--threads", defaultValue = "0", description = "Worker threads (0 = all cores); does not change the result.")
@@ -70,6 +76,15 @@ public final class TrainCommand implements Callable<Integer> {
         if (channels != null || blocks != null) {
             cfg = cfg.withChannels(channels != null ? channels : cfg.channels(),
                     blocks != null ? blocks : cfg.blocksPerLevel());
+        }
+        if (timeHidden != null) {
+            cfg = cfg.withTime(cfg.timeEmbedDim(), timeHidden);
+        }
+        if (skipChannels != null) {
+            cfg = cfg.withSkipChannels(skipChannels);
+        }
+        if (skipPool != null) {
+            cfg = cfg.withSkipPool(skipPool);
         }
         // A trained model is hours of work: never overwrite one silently.
         if (!resume && !force && (Files.exists(out.resolve("model.safetensors"))
