@@ -461,6 +461,35 @@ public final class UNet {
         return n;
     }
 
+    /**
+     * Parameters of the digital time network (what the substrate's conditioning interface replaces): the two
+     * layers of the time MLP with their biases and every layer's time projection ({@code timeHidden} per
+     * conditioned channel, no bias). 2,448 for the shipped model.
+     */
+    public long timeNetworkParameters() {
+        long e = cfg.timeEmbedDim(), h = cfg.timeHidden();
+        return h * e + h + h * h + h + h * conditionedChannels();
+    }
+
+    /**
+     * Multiply-accumulates of one evaluation of the time network for one t: {@code timeHidden x (timeEmbedDim +
+     * timeHidden + conditioned channels)} (2,436 for the shipped model). The {@code timeEmbedDim} sines and cosines
+     * of the fixed time features are not multiply-accumulates and are not counted.
+     */
+    public long timeNetworkMacs() {
+        long e = cfg.timeEmbedDim(), h = cfg.timeHidden();
+        return h * (e + h + conditionedChannels());
+    }
+
+    /** Channels that receive a time bias (the sum of the time-biased layers' channels; 368 for the shipped model). */
+    public int conditionedChannels() {
+        int n = 0;
+        for (Def d : defs) {
+            n += d.tOff >= 0 ? d.c : 0;
+        }
+        return n;
+    }
+
     /** Number of trainable parameters (the fixed average-pool weights of pooled skips are not counted). */
     public int parameterCount() {
         return params.length;
