@@ -177,13 +177,13 @@ public final class BaselinesJob {
     static double[] fixedPointMse(Experiment e, CompiledUNet c, ConditioningInterface iface) {
         int steps = e.net().config().diffusionSteps();
         double[] mse = new double[e.evalInputs().size()];
-        for (int i = 0; i < mse.length; i++) {
+        UNet.parallel(mse.length, i -> { // inputs are independent; each result depends on its input only
             Workload.Noised in = e.evalInputs().get(i);
             Map<String, float[]> bias = new LinkedHashMap<>();
             iface.biases(ConditioningInput.of(in.t(), steps)).forEach((k, v) -> bias.put(k, c.biasField(k, v)));
             double[] x = FixedPoint.solve(c.program(), Map.of(CompiledUNet.INPUT, in.xt()), bias);
             mse[i] = epsilonMse(FixedPoint.slice(c.program(), x, "out"), in.eps());
-        }
+        });
         return mse;
     }
 
