@@ -20,10 +20,11 @@ import java.util.Map;
  * <p>Every configuration is compiled and solved for its exact zero-temperature fixed point ({@link FixedPoint}: what
  * relaxation converges to, without the thermal error, which the temperature sweep of {@code reproduce} measures), on
  * the same held-out inputs (test images 0..n-1, t uniform, seeded). Its output (the predicted epsilon) is compared
- * with the true noise: epsilon MSE per pixel, and its ratio to the <em>shipped</em> model's digital epsilon MSE on the
+ * with the true noise: epsilon MSE per pixel, and its ratio to the reference model's (by default the shipped
+ * one's) digital epsilon MSE on the
  * same inputs, so a retrained model's own loss counts against it.
  * <ul>
- *   <li><b>Skips</b> (oracle interface): on the shipped model, dense, none and {@code hbc}/{@code svd}/{@code random}
+ *   <li><b>Skips</b> (oracle interface): on the reference model, dense, none and {@code hbc}/{@code svd}/{@code random}
  *       local buses at several k; on every further model (e.g. one retrained with skips narrowed to k channels or
  *       pooled 2x, {@code UNetConfig#skipChannels}, {@code #skipPool}), its own dense skips. Each row gives the
  *       long-range lines and, per level, what crosses: the rank (values per pixel) and the resolution.</li>
@@ -34,8 +35,11 @@ import java.util.Map;
  * Writes DIR/baselines.json and DIR/skip-pareto.png (epsilon-MSE ratio against long-range lines).
  */
 public final class BaselinesJob {
-    /** Parameters; {@code models} maps a label to a model directory (the shipped model is always first). */
-    public record Params(Path out, long seed, int evalInputs, int[] ranks, Map<String, Path> models) {
+    /**
+     * Parameters; {@code reference} is the model the skip sweep runs on and every ratio refers to (null: the shipped
+     * model), {@code models} maps a label to a further model directory.
+     */
+    public record Params(Path out, long seed, int evalInputs, int[] ranks, Path reference, Map<String, Path> models) {
     }
 
     /** Bus ranks of the default sweep. */
@@ -64,8 +68,14 @@ public final class BaselinesJob {
         Experiment.Setup setup = Jobs.setup("reference", p.seed(), p.evalInputs(), 0);
         List<Subject> subjects = new ArrayList<>();
         Map<String, Path> models = new LinkedHashMap<>();
-        models.put("shipped", null);
-        models.putAll(p.models());
+        models.put(p.reference() == null ? "shipped" : "reference", p.reference());
+        for (var m : p.models().entrySet()) {
+            if (models.containsKey(m.getKey())) {
+                throw new IllegalArgumentException("--baselines-model " + m.getKey() + ": the name is taken; use"
+                        + " another (\"shipped\" and \"reference\" name the reference model)");
+            }
+            models.put(m.getKey(), m.getValue());
+        }
         for (var m : models.entrySet()) {
             Jobs.Model model = Jobs.loadModel(m.getValue());
             out.printf(Locale.ROOT, "model %s: %s; %d parameters, time network %d parameters (%d wide)%n", m.getKey(),
@@ -78,19 +88,20 @@ public final class BaselinesJob {
             }
             subjects.add(new Subject(m.getKey(), model.description(), e, mse));
         }
-        Subject shipped = subjects.get(0);
-        double reference = Metrics.mean(shipped.digitalMse());
-        int n = shipped.e().evalInputs().size();
-        out.printf(Locale.ROOT, "reference: the shipped model's digital epsilon MSE %.5f on %d inputs%n", reference, n);
+        Subject ref = subjects.get(0);
+        double reference = Metrics.mean(ref.digitalMse());
+        int n = ref.e().evalInputs().size();
+        out.printf(Locale.ROOT, "reference: the %s model's digital epsilon MSE %.5f on %d inputs%n", ref.label(),
+                reference, n);
         Experiment.InterfaceMaker im = Jobs.interfaces();
 
         List<Map<String, Object>> skipRows = new ArrayList<>();
-        ConditioningInterface shippedOracle = Jobs.oracleOf(shipped.e());
-        skipRows.add(skipRow(shipped, "dense", shippedOracle, reference, out));
-        skipRows.add(skipRow(shipped, "none", shippedOracle, reference, out));
+        ConditioningInterface refOracle = Jobs.oracleOf(ref.e());
+        skipRows.add(skipRow(ref, "dense", refOracle, reference, out));
+        skipRows.add(skipRow(ref, "none", refOracle, reference, out));
         for (String format : STRATEGIES) {
             for (int k : p.ranks()) {
-                skipRows.add(skipRow(shipped, String.format(Locale.ROOT, format, k), shippedOracle, reference, out));
+                skipRows.add(skipRow(ref, String.format(Locale.ROOT, format, k), refOracle, reference, out));
             }
         }
         for (Subject s : subjects.subList(1, subjects.size())) {
@@ -111,10 +122,10 @@ public final class BaselinesJob {
                 r.put("epsilon_mse", Metrics.mean(mse));
                 r.put("epsilon_mse_digital", Metrics.mean(s.digitalMse()));
                 r.put("epsilon_mse_ratio_to_own_digital", Metrics.mean(mse) / Metrics.mean(s.digitalMse()));
-                r.put("epsilon_mse_ratio_to_shipped_digital", Metrics.mean(mse) / reference);
+                r.put("epsilon_mse_ratio_to_reference_digital", Metrics.mean(mse) / reference);
                 ifRows.add(r);
                 out.printf(Locale.ROOT, "  interface %-8s %-30s %6d parameters %6d MACs  eps-MSE %.5f (x%.3f of its"
-                                + " digital, x%.3f of shipped digital)%n", s.label(), iface.spec(), iface.parameters(),
+                                + " digital, x%.3f of reference digital)%n", s.label(), iface.spec(), iface.parameters(),
                         iface.multiplyAccumulates(), Metrics.mean(mse), Metrics.mean(mse) / Metrics.mean(s.digitalMse()),
                         Metrics.mean(mse) / reference);
             }
@@ -143,7 +154,8 @@ public final class BaselinesJob {
             ms.put(s.label(), m);
         }
         r.put("models", ms);
-        r.put("epsilon_mse_digital_shipped", reference);
+        r.put("reference_model", ref.label());
+        r.put("epsilon_mse_digital_reference", reference);
         r.put("skips", skipRows);
         r.put("interfaces", ifRows);
         r.put("wall_seconds", (System.nanoTime() - start) / 1e9);
@@ -238,7 +250,7 @@ public final class BaselinesJob {
         for (Map<String, Object> r : rows) {
             String spec = (String) r.get("coupling");
             String model = (String) r.get("model");
-            String label = !model.equals("shipped") ? model + " (retrained, dense)"
+            String label = !model.equals(rows.get(0).get("model")) ? model + " (retrained, dense)"
                     : spec.contains(":") ? spec.replaceAll("k=\\d+", "k") : spec;
             if (spec.equals("none")) {
                 continue; // no lines: off a log axis; its ratio is in the JSON
@@ -255,7 +267,7 @@ public final class BaselinesJob {
             }
             ss.add(new Plots.Series(label, x, y));
         });
-        Plots.lineChart(file, "eps-MSE / shipped digital vs long-range lines (oracle, fixed point)",
+        Plots.lineChart(file, "eps-MSE / reference digital vs long-range lines (oracle, fixed point)",
                 "long-range lines (all skips)", "eps-MSE ratio", ss, true, true);
     }
 }

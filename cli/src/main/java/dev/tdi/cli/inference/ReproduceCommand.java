@@ -67,7 +67,7 @@ public final class ReproduceCommand implements Callable<Integer> {
                 }
             }
             BaselinesJob.execute(new BaselinesJob.Params(out, substrate.seed, baselineInputs, baselineRanks,
-                    baselineModels), System.out);
+                    substrate.model, baselineModels), System.out);
             return 0;
         }
         if (evalInputs < 1) {
