@@ -39,13 +39,23 @@ public final class BaselinesJob {
      * Parameters; {@code reference} is the model the skip sweep runs on and every ratio refers to (null: the shipped
      * model), {@code models} maps a label to a further model directory.
      */
-    public record Params(Path out, long seed, int evalInputs, int[] ranks, Path reference, Map<String, Path> models) {
+    public record Params(Path out, long seed, int evalInputs, int[] ranks, List<String> couplings, Path reference,
+                         Map<String, Path> models) {
+        /** With the default couplings ({@link #COUPLINGS}). */
+        public Params(Path out, long seed, int evalInputs, int[] ranks, Path reference, Map<String, Path> models) {
+            this(out, seed, evalInputs, ranks, COUPLINGS, reference, models);
+        }
     }
 
     /** Bus ranks of the default sweep. */
     public static final int[] RANKS = {1, 2, 4, 8, 16};
-    /** Coupling strategies of the skip sweep (local buses), each formatted with k. */
-    static final String[] STRATEGIES = {"hbc:k=%d,bus=local", "svd:k=%d,bus=local", "random:k=%d,bus=local"};
+    /**
+     * Coupling specs of the skip sweep (local buses), each run at every k: {@code {k}} stands for k, {@code {sk}} for
+     * k times the number of skips (a total rank that {@code hbc:budget} splits across the levels by energy, so the
+     * per-level ranks differ).
+     */
+    public static final List<String> COUPLINGS = List.of("hbc:k={k},bus=local", "svd:k={k},bus=local",
+            "random:k={k},bus=local", "hbc:budget={sk},bus=local");
     /** Interfaces compared on every model. */
     static final String[] INTERFACES = {"oracle", Jobs.DEFAULT_INTERFACE, ReproduceJob.FULL_READOUT};
 
@@ -62,6 +72,13 @@ public final class BaselinesJob {
             if (k < 1) {
                 throw new IllegalArgumentException("--ranks must all be >= 1, found " + k);
             }
+        }
+        for (String format : p.couplings()) { // fail fast, before any model is loaded
+            if (!format.contains("{k}") && !format.contains("{sk}")) {
+                throw new IllegalArgumentException("--baselines-couplings: \"" + format + "\" has no {k} or {sk} to"
+                        + " put the rank in, e.g. hbc:k={k},bus=local");
+            }
+            CouplingStrategies.standard().create(format.replace("{k}", "1").replace("{sk}", "2"));
         }
         Workload data = Workload.load();
         out.println("data: " + data.source());
@@ -99,9 +116,11 @@ public final class BaselinesJob {
         ConditioningInterface refOracle = Jobs.oracleOf(ref.e());
         skipRows.add(skipRow(ref, "dense", refOracle, reference, out));
         skipRows.add(skipRow(ref, "none", refOracle, reference, out));
-        for (String format : STRATEGIES) {
+        int nSkips = ref.e().skips().size();
+        for (String format : p.couplings()) {
             for (int k : p.ranks()) {
-                skipRows.add(skipRow(ref, String.format(Locale.ROOT, format, k), refOracle, reference, out));
+                String spec = format.replace("{k}", Integer.toString(k)).replace("{sk}", Integer.toString(k * nSkips));
+                skipRows.add(skipRow(ref, spec, refOracle, reference, out));
             }
         }
         for (Subject s : subjects.subList(1, subjects.size())) {
@@ -251,7 +270,7 @@ public final class BaselinesJob {
             String spec = (String) r.get("coupling");
             String model = (String) r.get("model");
             String label = !model.equals(rows.get(0).get("model")) ? model + " (retrained, dense)"
-                    : spec.contains(":") ? spec.replaceAll("k=\\d+", "k") : spec;
+                    : spec.contains(":") ? spec.replaceAll("(k|budget)=\\d+", "$1") : spec;
             if (spec.equals("none")) {
                 continue; // no lines: off a log axis; its ratio is in the JSON
             }

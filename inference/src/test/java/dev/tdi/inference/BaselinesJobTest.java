@@ -53,8 +53,8 @@ class BaselinesJobTest {
         assertTrue(Files.size(out.resolve("skip-pareto.png")) > 1000);
         assertEquals(2, j.get("eval_inputs").getAsInt());
         var skips = j.getAsJsonArray("skips");
-        // dense, none, hbc/svd/random at k = 1, then each retrained model's dense
-        assertEquals(2 + 3 + 2, skips.size());
+        // dense, none, hbc/svd/random/hbc-budget at k = 1, then each retrained model's dense
+        assertEquals(2 + 4 + 2, skips.size());
         JsonObject dense = skips.get(0).getAsJsonObject();
         assertEquals("dense", dense.get("coupling").getAsString());
         assertEquals(1568, dense.get("long_range_lines").getAsLong());
@@ -66,10 +66,10 @@ class BaselinesJobTest {
         var level = hbc.getAsJsonArray("levels").get(0).getAsJsonObject();
         assertEquals(1, level.get("rank").getAsInt());
         assertEquals("28x28", level.get("resolution").getAsString());
-        JsonObject narrow = skips.get(5).getAsJsonObject();
+        JsonObject narrow = skips.get(6).getAsJsonObject();
         assertEquals("narrow1", narrow.get("model").getAsString());
         assertEquals(784, narrow.get("long_range_lines").getAsLong(), "1 channel x 28 x 28");
-        JsonObject pool = skips.get(6).getAsJsonObject();
+        JsonObject pool = skips.get(7).getAsJsonObject();
         assertEquals(392, pool.get("long_range_lines").getAsLong(), "2 channels x 14 x 14");
         assertEquals("14x14", pool.getAsJsonArray("levels").get(0).getAsJsonObject().get("resolution").getAsString());
         // the oracle interface costs the time network: 8x8 + 8 + 8x8 + 8 + 10 channels x 8 = 224 parameters,
@@ -80,6 +80,19 @@ class BaselinesJobTest {
         assertEquals(208, oracle.get("macs").getAsLong());
         assertEquals(1.0, oracle.get("epsilon_mse_ratio_to_own_digital").getAsDouble(), 1e-4);
         assertEquals(3 * 3, j.getAsJsonArray("interfaces").size(), "three interfaces on each of three models");
+    }
+
+    @Test
+    void aCouplingWithoutARankOrWithABadSpecIsRefusedFirst() {
+        Path nowhere = dir.resolve("missing");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BaselinesJob.execute(
+                new BaselinesJob.Params(dir.resolve("o"), 3, 1, new int[]{1}, java.util.List.of("hbc:k=4"), nowhere,
+                        Map.of()), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        assertTrue(e.getMessage().contains("has no {k} or {sk}"), e.getMessage());
+        RuntimeException bad = assertThrows(RuntimeException.class, () -> BaselinesJob.execute(
+                new BaselinesJob.Params(dir.resolve("o"), 3, 1, new int[]{1}, java.util.List.of("nosuch:k={k}"),
+                        nowhere, Map.of()), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        assertTrue(bad.getMessage().contains("nosuch"), bad.getMessage());
     }
 
     @Test

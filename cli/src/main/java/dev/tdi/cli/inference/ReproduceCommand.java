@@ -53,6 +53,12 @@ public final class ReproduceCommand implements Callable<Integer> {
             description = "bus ranks of the --baselines skip sweep (default: ${DEFAULT-VALUE})")
     int[] baselineRanks;
 
+    @Option(names = "--baselines-couplings", paramLabel = "SPEC;...", split = ";",
+            defaultValue = "hbc:k={k},bus=local;svd:k={k},bus=local;random:k={k},bus=local;hbc:budget={sk},bus=local",
+            description = "coupling specs of the --baselines skip sweep, each run at every rank: {k} is the rank,"
+                    + " {sk} the rank times the number of skips (default: ${DEFAULT-VALUE})")
+    java.util.List<String> baselineCouplings;
+
     @Override
     public Integer call() throws Exception {
         if (baselines) {
@@ -67,7 +73,7 @@ public final class ReproduceCommand implements Callable<Integer> {
                 }
             }
             BaselinesJob.execute(new BaselinesJob.Params(out, substrate.seed, baselineInputs, baselineRanks,
-                    substrate.model, baselineModels), System.out);
+                    baselineCouplings, substrate.model, baselineModels), System.out);
             return 0;
         }
         if (evalInputs < 1) {
