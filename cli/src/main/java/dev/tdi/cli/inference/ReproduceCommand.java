@@ -37,7 +37,8 @@ public final class ReproduceCommand implements Callable<Integer> {
             description = "temperatures of the sweep; the first is used everywhere else (default: ${DEFAULT-VALUE})")
     double[] temperatures;
 
-    @Option(names = "--baselines", description = "run only the fair-baselines section (see the description)")
+    @Option(names = "--baselines", description = "run only the fair-baselines section (see the description); --model is its reference"
+            + " model (default: the shipped one), --backend is not used (exact fixed points)")
     boolean baselines;
 
     @Option(names = "--baselines-model", paramLabel = "NAME=DIR", mapFallbackValue = "",
