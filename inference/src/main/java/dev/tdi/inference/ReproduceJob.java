@@ -209,6 +209,9 @@ public final class ReproduceJob {
                 oracle.decoderCosine());
         out.printf(Locale.ROOT, "| digital interface parameters | 2,560 | %d (%s) |%n", full.interfaceParameters(),
                 full.conditioning());
+        out.printf(Locale.ROOT, "| interface cost: parameters / MACs per inference, complete vs oracle (the digital"
+                        + " time network) | - | %d / %d vs %d / %d |%n", full.interfaceParameters(), full.interfaceMacs(),
+                oracle.interfaceParameters(), oracle.interfaceMacs());
         out.printf(Locale.ROOT, "| skip couplings: dense -> hbc (long-range lines) | O(D^2) -> O(Dk) | %d -> %d (%d -> %d)"
                 + " |%n", full.denseSkipCouplings(), full.skipCouplings(), oracle.longRangeLines(),
                 full.longRangeLines());
@@ -267,6 +270,9 @@ public final class ReproduceJob {
         r.put("decoder_cosine_oracle", oracle.decoderCosine());
         r.put("interface_parameters", full.interfaceParameters());
         r.put("interface_complete", full.conditioning());
+        r.put("interface_macs", full.interfaceMacs());
+        r.put("interface_parameters_oracle", oracle.interfaceParameters());
+        r.put("interface_macs_oracle", oracle.interfaceMacs());
         r.put("decoder_cosine_complete_full_readout", fullReadout.decoderCosine());
         r.put("interface_parameters_full_readout", fullReadout.interfaceParameters());
         r.put("decoder_shift", shift);

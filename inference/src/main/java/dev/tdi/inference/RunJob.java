@@ -76,7 +76,8 @@ public final class RunJob {
         out.println(Jobs.row("decoder cosine by module", mods.toString().trim()));
         out.println(Jobs.row("denoiser output (epsilon) cosine", String.format(Locale.ROOT, "%.4f",
                 o.outputCosine())));
-        out.println(Jobs.row("interface parameters", Long.toString(o.interfaceParameters())));
+        out.println(Jobs.row("interface parameters / multiply-accumulates", o.interfaceParameters() + " / "
+                + o.interfaceMacs()));
         out.println(Jobs.row("skip couplings (dense skips)", o.skipCouplings() + " (" + o.denseSkipCouplings()
                 + ")"));
         out.println(Jobs.row("long-range lines", Long.toString(o.longRangeLines())));

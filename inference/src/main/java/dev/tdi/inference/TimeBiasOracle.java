@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * The exact conditioning biases of the digital U-Net: for every time-biased layer, its FiLM shift
  * {@code net.timeBias(layer, t)} (one value per channel), keyed by the layer's bias field name (the layer name).
- * The static bias is not part of it: the compiler writes h = static bias + interface bias.
+ * The static bias is not part of it: the compiler writes h = static bias + interface bias. It reports the time
+ * network's parameters and multiply-accumulates, which the {@code oracle} interface is charged.
  */
 public final class TimeBiasOracle implements BiasOracle {
     private final UNet net;
@@ -28,5 +29,17 @@ public final class TimeBiasOracle implements BiasOracle {
             }
         }
         return out;
+    }
+
+    /** The U-Net's time network: its MLP and every layer's time projection ({@link UNet#timeNetworkParameters()}). */
+    @Override
+    public long parameters() {
+        return net.timeNetworkParameters();
+    }
+
+    /** One evaluation of the time network per inference ({@link UNet#timeNetworkMacs()}). */
+    @Override
+    public long multiplyAccumulates() {
+        return net.timeNetworkMacs();
     }
 }

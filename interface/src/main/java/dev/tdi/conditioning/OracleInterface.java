@@ -4,10 +4,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code oracle}: the exact biases of the digital network, by asking the {@link BiasOracle}. It has no parameters
- * of its own because it <em>is</em> the digital time-embedding network; its multiply-accumulates are not known to
- * this module and are reported as 0 (callers that know the network's cost, e.g. the U-Net's time MLP, should
- * account for it themselves). It is the upper bound, not a device design.
+ * {@code oracle}: the exact biases of the digital network, by asking the {@link BiasOracle}. It <em>is</em> the
+ * digital time-embedding network, so it is charged that network's parameters and multiply-accumulates per
+ * inference, as the oracle reports them ({@link BiasOracle#parameters()}, {@link BiasOracle#multiplyAccumulates()};
+ * for the U-Net: the time MLP and every layer's time projection). It is the upper bound, not a device design.
  */
 public final class OracleInterface implements ConditioningInterface {
     private final BiasOracle oracle;
@@ -18,11 +18,11 @@ public final class OracleInterface implements ConditioningInterface {
 
     @Override public String spec() { return "oracle"; }
 
-    /** 0: no trained interface parameters (the digital network itself is not counted). */
-    @Override public long parameters() { return 0; }
+    /** The digital network's parameters, as the oracle reports them (0 if it does not know them). */
+    @Override public long parameters() { return oracle.parameters(); }
 
-    /** 0: unknown here (it is the digital network's own cost); see the class comment. */
-    @Override public long multiplyAccumulates() { return 0; }
+    /** The digital network's multiply-accumulates per inference, as the oracle reports them (0 if unknown). */
+    @Override public long multiplyAccumulates() { return oracle.multiplyAccumulates(); }
 
     @Override
     public Map<String, float[]> biases(ConditioningInput input) {
@@ -32,7 +32,7 @@ public final class OracleInterface implements ConditioningInterface {
     /** Binds {@code oracle}. */
     public static final class Factory implements ConditioningInterfaceFactory {
         @Override public String name() { return "oracle"; }
-        @Override public String usage() { return "oracle (the exact digital biases; no parameters)"; }
+        @Override public String usage() { return "oracle (the exact digital biases; costed as the digital time network)"; }
 
         @Override
         public ConditioningInterface create(Map<String, String> parameters, List<ConditioningInput> calibration,

@@ -24,6 +24,13 @@ import java.util.stream.IntStream;
  * ({@code dec{l}_0} has two inputs: {@code up{l}} and the skip {@code enc{l}_{B-1}}), and {@code out}
  * (identity, no time bias), the predicted noise epsilon.
  *
+ * <p>Skip options ({@link UNetConfig#skipChannels()}, {@link UNetConfig#skipPool()}): a narrowed skip adds the layer
+ * {@code skip{l}} (identity, no time bias: a learned 1x1 convolution of {@code enc{l}_{B-1}} to k channels) and a
+ * pooled skip the layer {@code pool{l}} (identity, no time bias, zero bias: a fixed 2x2 average pool, stride 2,
+ * whose weights are not parameters), both evaluated right after {@code enc{l}_{B-1}}; {@code dec{l}_0} then reads
+ * the last of them, through a stride-2 transposed convolution when the skip is pooled (the upsampling is learned
+ * and merged into the decoder's convolution).
+ *
  * <p>Thread safety: forward passes may run concurrently; changing {@link #parameters()} while they run may not.
  */
 public final class UNet {
@@ -32,6 +39,7 @@ public final class UNet {
 
     private final UNetConfig cfg;
     private final float[] params;
+    private final float[] fixed; // fixed, untrained weights (average pools of pooled skips)
     private final Map<String, Slot> slots;
     private final Def[] defs;
     private final Map<String, Integer> index = new LinkedHashMap<>();
@@ -52,6 +60,7 @@ public final class UNet {
         int srcIdx; // -1 = image input
         OpKind kind;
         int inC, inH, inW, k, s, p, op, wOff;
+        boolean frozen; // weights in the fixed array (not parameters, never trained)
         String tensor;
     }
 
@@ -85,6 +94,9 @@ public final class UNet {
             hs[l] = (hs[l - 1] + 2 * p - k) / 2 + 1;
         }
         Map<String, Def> byName = new LinkedHashMap<>();
+        List<Float> fixedW = new ArrayList<>();
+        String[] skipSource = new String[L];
+        int[] skipCh = cfg.skipChannels(), skipPool = cfg.skipPool();
         String prev = INPUT;
         for (int l = 0; l < L; l++) {
             for (int b = 0; b < B; b++) {
@@ -93,33 +105,23 @@ public final class UNet {
                 ds.add(d);
                 prev = d.name;
             }
+            if (l < L - 1) {
+                skipSource[l] = skipLayers(sl, off, byName, ds, fixedW, l, prev, skipCh[l], skipPool[l]);
+            }
         }
         for (int l = L - 2; l >= 0; l--) {
             Def up = layer(sl, off, byName, "up" + l, ch[l], hs[l], true, true);
             Def src = byName.get(prev);
-            In u = new In();
-            u.src = prev;
-            u.kind = OpKind.CONV_TRANSPOSE;
-            u.inC = src.c;
-            u.inH = src.h;
-            u.inW = src.w;
-            u.k = k;
-            u.s = 2;
-            u.p = p;
-            u.op = hs[l] - ((src.h - 1) * 2 - 2 * p + k);
-            if (u.op < 0 || u.op >= 2) {
-                throw new IllegalArgumentException("U-Net config: cannot upsample " + src.h + " to " + hs[l]);
-            }
-            u.tensor = up.name + ".w0";
-            u.wOff = slot(sl, off, u.tensor, src.c, ch[l], k, k);
-            up.in = new In[]{u};
+            up.in = new In[]{upConv(sl, off, up, src, 0)};
             ds.add(up);
             prev = up.name;
             for (int b = 0; b < B; b++) {
                 Def d = layer(sl, off, byName, "dec" + l + "_" + b, ch[l], hs[l], true, true);
                 if (b == 0) {
+                    Def skip = byName.get(skipSource[l]);
                     d.in = new In[]{conv(sl, off, byName, d, prev, 0, 1),
-                            conv(sl, off, byName, d, "enc" + l + "_" + (B - 1), 1, 1)};
+                            skip.h == d.h ? conv(sl, off, byName, d, skipSource[l], 1, 1)
+                                    : upConv(sl, off, d, skip, 1)};
                 } else {
                     d.in = new In[]{conv(sl, off, byName, d, prev, 0, 1)};
                 }
@@ -141,6 +143,10 @@ public final class UNet {
             }
         }
         this.slots = Collections.unmodifiableMap(sl);
+        this.fixed = new float[fixedW.size()];
+        for (int i = 0; i < fixed.length; i++) {
+            fixed[i] = fixedW.get(i);
+        }
         if (params == null) {
             params = new float[off[0]];
         } else if (params.length != off[0]) {
@@ -169,6 +175,77 @@ public final class UNet {
         return s.offset;
     }
 
+    /**
+     * Adds the layers that narrow and/or pool the skip of level l after its last encoder layer {@code src};
+     * returns the name of the layer the decoder reads as the skip ({@code src} itself if neither is set).
+     */
+    private String skipLayers(Map<String, Slot> sl, int[] off, Map<String, Def> byName, List<Def> ds,
+                              List<Float> fixedW, int l, String src, int k, int pool) {
+        String out = src;
+        if (k > 0) {
+            Def s = byName.get(src);
+            Def d = layer(sl, off, byName, "skip" + l, k, s.h, false, false);
+            In in = conv(sl, off, byName, d, src, 0, 1, 1);
+            d.in = new In[]{in};
+            ds.add(d);
+            out = d.name;
+        }
+        if (pool == 2) {
+            Def s = byName.get(out);
+            Def d = new Def(); // zero bias, no time bias, not trained: a plain 2x2 average pool
+            d.name = "pool" + l;
+            d.c = s.c;
+            d.h = s.h / 2;
+            d.w = s.w / 2;
+            d.bOff = -1;
+            byName.put(d.name, d);
+            In in = new In();
+            in.src = out;
+            in.kind = OpKind.CONV;
+            in.inC = s.c;
+            in.inH = s.h;
+            in.inW = s.w;
+            in.k = 2;
+            in.s = 2;
+            in.p = 0;
+            in.frozen = true;
+            in.tensor = d.name + ".w0";
+            in.wOff = fixedW.size();
+            for (int o = 0; o < s.c; o++) {
+                for (int i = 0; i < s.c; i++) {
+                    for (int j = 0; j < 4; j++) {
+                        fixedW.add(o == i ? 0.25f : 0f);
+                    }
+                }
+            }
+            d.in = new In[]{in};
+            ds.add(d);
+            out = d.name;
+        }
+        return out;
+    }
+
+    /** A stride-2 transposed convolution from {@code src} to layer d's resolution, d's input number i. */
+    private In upConv(Map<String, Slot> sl, int[] off, Def d, Def src, int i) {
+        int k = cfg.kernelSize(), p = k / 2;
+        In u = new In();
+        u.src = src.name;
+        u.kind = OpKind.CONV_TRANSPOSE;
+        u.inC = src.c;
+        u.inH = src.h;
+        u.inW = src.w;
+        u.k = k;
+        u.s = 2;
+        u.p = p;
+        u.op = d.h - ((src.h - 1) * 2 - 2 * p + k);
+        if (u.op < 0 || u.op >= 2) {
+            throw new IllegalArgumentException("U-Net config: cannot upsample " + src.h + " to " + d.h);
+        }
+        u.tensor = d.name + ".w" + i;
+        u.wOff = slot(sl, off, u.tensor, src.c, d.c, k, k);
+        return u;
+    }
+
     private Def layer(Map<String, Slot> sl, int[] off, Map<String, Def> byName, String name, int c, int h,
                       boolean relu, boolean timeBias) {
         Def d = new Def();
@@ -186,6 +263,11 @@ public final class UNet {
     }
 
     private In conv(Map<String, Slot> sl, int[] off, Map<String, Def> byName, Def d, String src, int i, int stride) {
+        return conv(sl, off, byName, d, src, i, stride, cfg.kernelSize());
+    }
+
+    private In conv(Map<String, Slot> sl, int[] off, Map<String, Def> byName, Def d, String src, int i, int stride,
+                    int kernel) {
         In in = new In();
         in.src = src;
         in.kind = OpKind.CONV;
@@ -199,7 +281,7 @@ public final class UNet {
             in.inH = s.h;
             in.inW = s.w;
         }
-        in.k = cfg.kernelSize();
+        in.k = kernel;
         in.s = stride;
         in.p = in.k / 2;
         int oh = (in.inH + 2 * in.p - in.k) / stride + 1;
@@ -226,7 +308,9 @@ public final class UNet {
             }
             double std = Math.sqrt((d.relu ? 2.0 : 1.0) / fanIn) * (d.relu ? 1.0 : 0.5);
             for (In in : d.in) {
-                net.gauss(rnd, net.slots.get(in.tensor), std);
+                if (!in.frozen) {
+                    net.gauss(rnd, net.slots.get(in.tensor), std);
+                }
             }
             if (d.tOff >= 0) {
                 net.gauss(rnd, net.slots.get(d.name + ".tproj"), Math.sqrt(1.0 / cfg.timeHidden()));
@@ -326,12 +410,17 @@ public final class UNet {
     private Layer toLayer(Def d) {
         List<LayerInput> ins = new ArrayList<>();
         for (In in : d.in) {
-            Slot s = slots.get(in.tensor);
-            ins.add(new LayerInput(in.src, in.kind, Arrays.copyOfRange(params, s.offset, s.offset + s.size()),
-                    s.shape.clone(), in.tensor, in.inC, in.inH, in.inW, d.c, in.k, in.s, in.p, in.op));
+            int n = d.c * in.inC * in.k * in.k;
+            float[] w = in.frozen ? Arrays.copyOfRange(fixed, in.wOff, in.wOff + n)
+                    : Arrays.copyOfRange(params, in.wOff, in.wOff + n);
+            int[] shape = in.kind == OpKind.CONV ? new int[]{d.c, in.inC, in.k, in.k}
+                    : new int[]{in.inC, d.c, in.k, in.k};
+            ins.add(new LayerInput(in.src, in.kind, w, shape, in.tensor, in.inC, in.inH, in.inW, d.c, in.k, in.s,
+                    in.p, in.op));
         }
-        return new Layer(d.name, d.c, d.h, d.w, d.relu ? Activation.RELU : Activation.IDENTITY,
-                Arrays.copyOfRange(params, d.bOff, d.bOff + d.c), d.tOff >= 0, List.copyOf(ins));
+        float[] bias = d.bOff >= 0 ? Arrays.copyOfRange(params, d.bOff, d.bOff + d.c) : new float[d.c];
+        return new Layer(d.name, d.c, d.h, d.w, d.relu ? Activation.RELU : Activation.IDENTITY, bias, d.tOff >= 0,
+                List.copyOf(ins));
     }
 
     /** Output shape {C, H, W} of a layer, or of {@link #INPUT}. */
@@ -362,6 +451,10 @@ public final class UNet {
         long n = 0;
         for (Def d : defs) {
             for (In in : d.in) {
+                if (in.frozen) { // an average pool: k*k per output, not the dense product it is stored as
+                    n += (long) d.size() * in.k * in.k;
+                    continue;
+                }
                 n += in.kind == OpKind.CONV ? (long) d.size() * in.inC * in.k * in.k
                         : (long) in.inC * in.inH * in.inW * d.c * in.k * in.k;
             }
@@ -369,7 +462,36 @@ public final class UNet {
         return n;
     }
 
-    /** Number of trainable parameters. */
+    /**
+     * Parameters of the digital time network (what the substrate's conditioning interface replaces): the two
+     * layers of the time MLP with their biases and every layer's time projection ({@code timeHidden} per
+     * conditioned channel, no bias). 2,448 for the shipped model.
+     */
+    public long timeNetworkParameters() {
+        long e = cfg.timeEmbedDim(), h = cfg.timeHidden();
+        return h * e + h + h * h + h + h * conditionedChannels();
+    }
+
+    /**
+     * Multiply-accumulates of one evaluation of the time network for one t: {@code timeHidden x (timeEmbedDim +
+     * timeHidden + conditioned channels)} (2,436 for the shipped model). The {@code timeEmbedDim} sines and cosines
+     * of the fixed time features are not multiply-accumulates and are not counted.
+     */
+    public long timeNetworkMacs() {
+        long e = cfg.timeEmbedDim(), h = cfg.timeHidden();
+        return h * (e + h + conditionedChannels());
+    }
+
+    /** Channels that receive a time bias (the sum of the time-biased layers' channels; 368 for the shipped model). */
+    public int conditionedChannels() {
+        int n = 0;
+        for (Def d : defs) {
+            n += d.tOff >= 0 ? d.c : 0;
+        }
+        return n;
+    }
+
+    /** Number of trainable parameters (the fixed average-pool weights of pooled skips are not counted). */
     public int parameterCount() {
         return params.length;
     }
@@ -509,21 +631,22 @@ public final class UNet {
                 projectTime(d, ws.h2, ws.tb);
             }
             for (int c = 0; c < d.c; c++) {
-                float h = params[d.bOff + c] + (d.tOff >= 0 ? ws.tb[c] : 0f);
+                float h = (d.bOff >= 0 ? params[d.bOff + c] : 0f) + (d.tOff >= 0 ? ws.tb[c] : 0f);
                 Arrays.fill(out, oo + c * P, oo + (c + 1) * P, h);
             }
             for (In in : d.in) {
                 float[] src = in.srcIdx < 0 ? x : acts[in.srcIdx];
                 int so = in.srcIdx < 0 ? xo : offs[in.srcIdx];
+                float[] wts = in.frozen ? fixed : params;
                 if (in.kind == OpKind.CONV && sameSize(in, d)) {
-                    Kernels.convSame(params, in.wOff, d.c, src, so, in.inC, d.h, d.w, in.k, out, oo, ws.conv);
+                    Kernels.convSame(wts, in.wOff, d.c, src, so, in.inC, d.h, d.w, in.k, out, oo, ws.conv);
                 } else if (in.kind == OpKind.CONV) {
                     Kernels.im2col(src, so, in.inC, in.inH, in.inW, in.k, in.s, in.p, d.h, d.w, ws.col);
-                    Kernels.mmNN(d.c, P, in.inC * in.k * in.k, params, in.wOff, ws.col, 0, out, oo);
+                    Kernels.mmNN(d.c, P, in.inC * in.k * in.k, wts, in.wOff, ws.col, 0, out, oo);
                 } else {
                     int M = d.c * in.k * in.k, Pin = in.inH * in.inW;
                     Arrays.fill(ws.col, 0, M * Pin, 0f);
-                    Kernels.mmTN(M, Pin, in.inC, params, in.wOff, src, so, ws.col, 0);
+                    Kernels.mmTN(M, Pin, in.inC, wts, in.wOff, src, so, ws.col, 0);
                     Kernels.col2im(ws.col, d.c, d.h, d.w, in.k, in.s, in.p, in.inH, in.inW, out, oo);
                 }
             }
@@ -682,7 +805,9 @@ public final class UNet {
                 for (int p = c * P, n = p + P; p < n; p++) {
                     s += g[p];
                 }
-                grad[d.bOff + c] += s;
+                if (d.bOff >= 0) {
+                    grad[d.bOff + c] += s;
+                }
                 if (d.tOff >= 0) {
                     for (int j = 0; j < Ht; j++) {
                         grad[d.tOff + c * Ht + j] += s * ws.h2[j];
@@ -695,30 +820,35 @@ public final class UNet {
                 int so = in.srcIdx < 0 ? xo : 0;
                 float[] dsrc = in.srcIdx < 0 ? dx : ws.grad[in.srcIdx];
                 int dso = in.srcIdx < 0 ? xo : 0;
+                float[] wts = in.frozen ? fixed : params;
                 if (in.kind == OpKind.CONV) {
                     int K = in.inC * in.k * in.k;
-                    // weight gradient g (C_out x P) times the transposed patches (P x K): contiguous B rows
-                    Kernels.im2row(src, so, in.inC, in.inH, in.inW, in.k, in.s, in.p, d.h, d.w, ws.col);
-                    Kernels.mmNN(d.c, K, P, g, 0, ws.col, 0, grad, in.wOff);
+                    if (!in.frozen) { // a fixed average pool has no weight gradient
+                        // weight gradient g (C_out x P) times the transposed patches (P x K): contiguous B rows
+                        Kernels.im2row(src, so, in.inC, in.inH, in.inW, in.k, in.s, in.p, d.h, d.w, ws.col);
+                        Kernels.mmNN(d.c, K, P, g, 0, ws.col, 0, grad, in.wOff);
+                    }
                     if (dsrc != null && in.inC >= 4 && sameSize(in, d)) {
                         // a same-size stride-1 convolution's input gradient is the convolution of g with the
                         // flipped, transposed kernel: an implicit long-K product (C_in x C_out k k x P),
                         // instead of a short-K product into patches and a col2im scatter
                         // (from 4 input channels: fewer would leave most of the 4-row register tile empty)
-                        flipTransposed(params, in.wOff, d.c, in.inC, in.k, ws);
+                        flipTransposed(wts, in.wOff, d.c, in.inC, in.k, ws);
                         Kernels.convSame(ws.wf, 0, in.inC, g, 0, d.c, d.h, d.w, in.k, dsrc, dso, ws.conv);
                     } else if (dsrc != null) {
                         Arrays.fill(ws.dcol, 0, K * P, 0f);
-                        Kernels.mmTN(K, P, d.c, params, in.wOff, g, 0, ws.dcol, 0);
+                        Kernels.mmTN(K, P, d.c, wts, in.wOff, g, 0, ws.dcol, 0);
                         Kernels.col2im(ws.dcol, in.inC, in.inH, in.inW, in.k, in.s, in.p, d.h, d.w, dsrc, dso);
                     }
                 } else {
                     int M = d.c * in.k * in.k, Pin = in.inH * in.inW;
-                    Kernels.im2row(g, 0, d.c, d.h, d.w, in.k, in.s, in.p, in.inH, in.inW, ws.col);
-                    Kernels.mmNN(in.inC, M, Pin, src, so, ws.col, 0, grad, in.wOff);
+                    if (!in.frozen) {
+                        Kernels.im2row(g, 0, d.c, d.h, d.w, in.k, in.s, in.p, in.inH, in.inW, ws.col);
+                        Kernels.mmNN(in.inC, M, Pin, src, so, ws.col, 0, grad, in.wOff);
+                    }
                     if (dsrc != null) {
                         Kernels.im2col(g, 0, d.c, d.h, d.w, in.k, in.s, in.p, in.inH, in.inW, ws.dcol);
-                        Kernels.mmNN(in.inC, Pin, M, params, in.wOff, ws.dcol, 0, dsrc, dso);
+                        Kernels.mmNN(in.inC, Pin, M, wts, in.wOff, ws.dcol, 0, dsrc, dso);
                     }
                 }
             }

@@ -3,6 +3,7 @@ package dev.tdi.unet;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import dev.tdi.unet.io.StrictJson;
 
 import java.io.IOException;
@@ -46,18 +47,25 @@ import java.util.Set;
  *                       raw step, frequencies 10000^(-i/half) rad per step, periods down to 2 pi steps; what a
  *                       config without this key means) or "fourier" (sin and cos of pi k tau, k = 1..half, tau =
  *                       t / (T - 1): smooth in t, shortest period 2 (T - 1) / half steps), see docs/unet.md
+ * @param skipChannels   per skip level l = 0..levels-2, the channels k the skip is narrowed to at training time
+ *                       by a learned 1x1 projection on the encoder side (layer {@code skip{l}}, identity, no time
+ *                       bias); 0 keeps the full-width skip. Empty (what a config without the key means) is all 0
+ * @param skipPool       per skip level, 1 (full resolution) or 2: the skip is average-pooled 2x2 on the encoder
+ *                       side (layer {@code pool{l}}, fixed weights, not trained) and upsampled by the decoder's
+ *                       merge, a learned stride-2 transposed convolution. Empty (no key) is all 1
  */
 public record UNetConfig(int imageSize, int imageChannels, int[] channels, int blocksPerLevel, int kernelSize,
                          String activation, int timeEmbedDim, int timeHidden, String skipMerge, String upsample,
                          int diffusionSteps, String schedule, double betaStart, double betaEnd, boolean inputSkip,
-                         String timeEmbedding) {
+                         String timeEmbedding, int[] skipChannels, int[] skipPool) {
 
     /** The format tag written into every config file. */
     public static final String FORMAT = "tdi-unet/1";
 
     private static final Set<String> KEYS = Set.of("format", "imageSize", "imageChannels", "channels",
             "blocksPerLevel", "kernelSize", "activation", "timeEmbedDim", "timeHidden", "skipMerge", "upsample",
-            "diffusionSteps", "schedule", "betaStart", "betaEnd", "inputSkip", "timeEmbedding");
+            "diffusionSteps", "schedule", "betaStart", "betaEnd", "inputSkip", "timeEmbedding", "skipChannels",
+            "skipPool");
     /** The time embedding of configs written before the key existed. */
     public static final String LEGACY_TIME_EMBEDDING = "sinusoidal";
 
@@ -89,6 +97,9 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
         range("imageChannels", imageChannels, 1, MAX_IMAGE_CHANNELS);
         req(channels.length >= 1 && channels.length <= MAX_LEVELS, "channels lists " + channels.length
                 + " levels, accepted: 1.." + MAX_LEVELS);
+        int skipLevels = Math.max(0, channels.length - 1);
+        skipChannels = skipChannels == null || skipChannels.length == 0 ? new int[skipLevels] : skipChannels.clone();
+        skipPool = skipPool == null || skipPool.length == 0 ? filled(skipLevels, 1) : skipPool.clone();
         for (int c : channels) {
             req(c >= 1 && c <= MAX_CHANNELS, "channels " + Arrays.toString(channels) + ": " + c
                     + " is outside the accepted range 1.." + MAX_CHANNELS);
@@ -110,6 +121,25 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
                 + betaStart + ", betaEnd " + betaEnd);
         req("sinusoidal".equals(timeEmbedding) || "fourier".equals(timeEmbedding),
                 "timeEmbedding must be \"sinusoidal\" or \"fourier\", got \"" + timeEmbedding + "\"");
+        int h = imageSize;
+        for (int l = 1; l < channels.length; l++) {
+            h = (h - 1) / 2 + 1;
+        }
+        req(h >= 1, "too many levels for imageSize " + imageSize);
+        req(skipChannels.length == skipLevels, "skipChannels must list one value per skip level (" + skipLevels
+                + "), got " + Arrays.toString(skipChannels));
+        req(skipPool.length == skipLevels, "skipPool must list one value per skip level (" + skipLevels + "), got "
+                + Arrays.toString(skipPool));
+        int hl = imageSize;
+        for (int l = 0; l < skipLevels; l++) {
+            req(skipChannels[l] >= 0, "skipChannels must be >= 0 (0 = full width), got "
+                    + Arrays.toString(skipChannels));
+            req(skipPool[l] == 1 || skipPool[l] == 2, "skipPool must be 1 or 2 at every level, got "
+                    + Arrays.toString(skipPool));
+            req(skipPool[l] == 1 || hl % 2 == 0, "skipPool 2 needs an even size at level " + l + ", which is "
+                    + hl + " x " + hl);
+            hl = (hl - 1) / 2 + 1;
+        }
     }
 
     /**
@@ -118,6 +148,22 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
      */
     public ConfigFootprint footprint() {
         return ConfigFootprint.of(this);
+    }
+
+    private static int[] filled(int n, int v) {
+        int[] a = new int[n];
+        Arrays.fill(a, v);
+        return a;
+    }
+
+    /** A config with full-width, full-resolution skips. */
+    public UNetConfig(int imageSize, int imageChannels, int[] channels, int blocksPerLevel, int kernelSize,
+                      String activation, int timeEmbedDim, int timeHidden, String skipMerge, String upsample,
+                      int diffusionSteps, String schedule, double betaStart, double betaEnd, boolean inputSkip,
+                      String timeEmbedding) {
+        this(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim, timeHidden,
+                skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip, timeEmbedding, null,
+                null);
     }
 
     /** A config with the legacy sinusoidal time embedding. */
@@ -163,45 +209,78 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
         return channels.length;
     }
 
-    /** A copy with other channels and blocks per level. */
+    /** A copy with other channels and blocks per level (the skip options are kept if the level count is). */
     public UNetConfig withChannels(int[] ch, int blocks) {
+        boolean same = ch.length == channels.length;
         return new UNetConfig(imageSize, imageChannels, ch, blocks, kernelSize, activation, timeEmbedDim,
                 timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip,
-                timeEmbedding);
+                timeEmbedding, same ? skipChannels : null, same ? skipPool : null);
     }
 
     /** A copy with or without the input skip. */
     public UNetConfig withInputSkip(boolean skip) {
         return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim,
                 timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, skip,
-                timeEmbedding);
+                timeEmbedding, skipChannels, skipPool);
     }
 
     /** A copy with another image size. */
     public UNetConfig withImageSize(int size) {
         return new UNetConfig(size, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim,
                 timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip,
-                timeEmbedding);
+                timeEmbedding, skipChannels, skipPool);
     }
 
     /** A copy with another kind of time embedding ("sinusoidal" or "fourier"). */
     public UNetConfig withTimeEmbedding(String kind) {
         return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, timeEmbedDim,
-                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip, kind);
+                timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip, kind,
+                skipChannels, skipPool);
     }
 
     /** A copy with another time embedding. */
     public UNetConfig withTime(int embedDim, int hidden) {
         return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation, embedDim,
                 hidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip,
-                timeEmbedding);
+                timeEmbedding, skipChannels, skipPool);
     }
 
     /** A copy with another diffusion schedule. */
     public UNetConfig withSchedule(String sched, int steps) {
         return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation,
                 timeEmbedDim, timeHidden, skipMerge, upsample, steps, sched, betaStart, betaEnd, inputSkip,
-                timeEmbedding);
+                timeEmbedding, skipChannels, skipPool);
+    }
+
+    /** A copy whose skips are narrowed to {@code k[l]} channels at level l (0 = full width); see the record. */
+    public UNetConfig withSkipChannels(int... k) {
+        return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation,
+                timeEmbedDim, timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip,
+                timeEmbedding, k, skipPool);
+    }
+
+    /** A copy whose skips are average-pooled by {@code f[l]} (1 or 2) at level l; see the record. */
+    public UNetConfig withSkipPool(int... f) {
+        return new UNetConfig(imageSize, imageChannels, channels, blocksPerLevel, kernelSize, activation,
+                timeEmbedDim, timeHidden, skipMerge, upsample, diffusionSteps, schedule, betaStart, betaEnd, inputSkip,
+                timeEmbedding, skipChannels, f);
+    }
+
+    /** A copy of the skip widths per level (0 = full width). */
+    @Override
+    public int[] skipChannels() {
+        return skipChannels.clone();
+    }
+
+    /** A copy of the skip pooling factors per level (1 = full resolution). */
+    @Override
+    public int[] skipPool() {
+        return skipPool.clone();
+    }
+
+    /** Whether any skip is narrowed or pooled (the keys are written to JSON only then). */
+    public boolean hasSkipOptions() {
+        return Arrays.stream(skipChannels).anyMatch(k -> k != 0) || Arrays.stream(skipPool).anyMatch(f -> f != 1);
     }
 
     /** The config as pretty-printed JSON. */
@@ -224,6 +303,10 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
         m.put("betaEnd", betaEnd);
         m.put("inputSkip", inputSkip);
         m.put("timeEmbedding", timeEmbedding);
+        if (hasSkipOptions()) { // absent otherwise, so configs written before the keys existed stay byte-identical
+            m.put("skipChannels", skipChannels);
+            m.put("skipPool", skipPool);
+        }
         Gson g = new GsonBuilder().setPrettyPrinting().create();
         return g.toJson(m) + "\n";
     }
@@ -245,7 +328,8 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
         if (!root.isJsonObject()) {
             throw new IllegalArgumentException("U-Net config: not a JSON object: found " + StrictJson.describe(root));
         }
-        JsonFields f = new JsonFields(root.getAsJsonObject(), "U-Net config: ");
+        JsonObject obj = root.getAsJsonObject();
+        JsonFields f = new JsonFields(obj, "U-Net config: ");
         f.onlyKeys(KEYS);
         JsonElement format = f.required("format");
         req(format.isJsonPrimitive() && format.getAsJsonPrimitive().isString() && FORMAT.equals(format.getAsString()),
@@ -265,7 +349,9 @@ public record UNetConfig(int imageSize, int imageChannels, int[] channels, int b
                 f.numberBetween("betaStart", 0, 1, d.betaStart, false),
                 f.numberBetween("betaEnd", 0, 1, d.betaEnd, false),
                 f.bool("inputSkip", false),
-                f.string("timeEmbedding", Set.of("sinusoidal", "fourier"), LEGACY_TIME_EMBEDDING));
+                f.string("timeEmbedding", Set.of("sinusoidal", "fourier"), LEGACY_TIME_EMBEDDING),
+                obj.has("skipChannels") ? f.integers("skipChannels", 0, MAX_LEVELS, 0, MAX_CHANNELS) : null,
+                obj.has("skipPool") ? f.integers("skipPool", 0, MAX_LEVELS, 1, 2) : null);
         c.footprint().requireFits(Runtime.getRuntime().maxMemory());
         return c;
     }

@@ -46,7 +46,8 @@ final class DoubleReference {
         for (Layer l : net.layers()) {
             int P = l.height() * l.width();
             double[] a = new double[l.size()];
-            double[] b = slice(net, p, l.name() + ".b");
+            double[] b = net.slots().containsKey(l.name() + ".b") ? slice(net, p, l.name() + ".b")
+                    : new double[l.channels()]; // a pooled skip's average pool has no bias
             double[] tp = l.timeBias() ? slice(net, p, l.name() + ".tproj") : null;
             for (int c = 0; c < l.channels(); c++) {
                 double h = b[c];
@@ -60,7 +61,8 @@ final class DoubleReference {
                 }
             }
             for (LayerInput in : l.inputs()) {
-                double[] w = slice(net, p, in.tensorName());
+                double[] w = net.slots().containsKey(in.tensorName()) ? slice(net, p, in.tensorName())
+                        : toDouble(in.weight()); // fixed (average-pool) weights are not parameters
                 double[] o = LayerGraphTest.apply(in, w, act.get(in.source()), l.height(), l.width());
                 for (int i = 0; i < a.length; i++) {
                     a[i] += o[i];
@@ -75,6 +77,14 @@ final class DoubleReference {
             last = a;
         }
         return last;
+    }
+
+    private static double[] toDouble(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
     }
 
     /** ||out - target||^2 in double. */

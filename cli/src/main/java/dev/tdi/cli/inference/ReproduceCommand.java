@@ -1,7 +1,10 @@
 package dev.tdi.cli.inference;
 
+import dev.tdi.inference.BaselinesJob;
 import dev.tdi.inference.ReproduceJob;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import dev.tdi.cli.validation.Output;
 import dev.tdi.cli.validation.Range;
@@ -13,7 +16,10 @@ import picocli.CommandLine.Option;
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
         description = {"Reproduce the seed's figures on the shipped model and evaluation inputs: the seed's table",
             "beside ours, a rank sweep, coupling baselines, interface sizes, no skip, no interface, temperature,",
-            "relaxation curves. Writes DIR/results.json and PNG plots."})
+            "relaxation curves. Writes DIR/results.json and PNG plots.",
+            "With --baselines: only the fair baselines (skip Pareto: epsilon MSE vs long-range lines for hbc/svd/",
+            "random local buses and retrained narrowed or pooled skips; interfaces costed, oracle included, on every",
+            "model given), at exact fixed points. Writes DIR/baselines.json and DIR/skip-pareto.png."})
 public final class ReproduceCommand implements Callable<Integer>, dev.tdi.cli.validation.Validated {
 
     @Mixin
@@ -71,8 +77,45 @@ public final class ReproduceCommand implements Callable<Integer>, dev.tdi.cli.va
         dev.tdi.inference.EvaluationSplit.parse(split);
     }
 
+    @Option(names = "--baselines", description = "run only the fair-baselines section (see the description); --model is its reference"
+            + " model (default: the shipped one), --backend is not used (exact fixed points)")
+    boolean baselines;
+
+    @Option(names = "--baselines-model", paramLabel = "NAME=DIR", mapFallbackValue = "",
+            description = "a further model for --baselines, e.g. skip8=runs/skip8 (repeatable; its config says how its"
+                    + " skips and time network differ)")
+    Map<String, Path> baselineModels = new LinkedHashMap<>();
+
+    @Range(min = 1, max = 5000)
+    @Option(names = "--baselines-inputs", paramLabel = "N", defaultValue = "100",
+            description = "held-out inputs for --baselines, 1..5000 (default: ${DEFAULT-VALUE})")
+    int baselineInputs;
+
+    @Range(min = 1, max = 4096)
+    @Option(names = "--baselines-ranks", paramLabel = "K,...", split = ",", defaultValue = "1,2,4,8,16",
+            description = "bus ranks of the --baselines skip sweep, each 1..4096 (default: ${DEFAULT-VALUE})")
+    int[] baselineRanks;
+
+    @Option(names = "--baselines-couplings", paramLabel = "SPEC;...", split = ";",
+            defaultValue = "hbc:k={k},bus=local;svd:k={k},bus=local;random:k={k},bus=local;hbc:budget={sk},bus=local",
+            description = "coupling specs of the --baselines skip sweep, each run at every rank: {k} is the rank,"
+                    + " {sk} the rank times the number of skips (default: ${DEFAULT-VALUE})")
+    java.util.List<String> baselineCouplings;
+
     @Override
     public Integer call() throws Exception {
+        if (baselines) {
+            for (var m : baselineModels.entrySet()) {
+                if (m.getValue() == null || m.getValue().toString().isEmpty()
+                        || !java.nio.file.Files.isRegularFile(m.getValue().resolve("config.json"))) {
+                    throw new IllegalArgumentException("--baselines-model " + m.getKey() + "=" + m.getValue()
+                            + ": not a model directory (needs config.json and model.safetensors)");
+                }
+            }
+            BaselinesJob.execute(new BaselinesJob.Params(out, substrate.seed, baselineInputs, baselineRanks,
+                    baselineCouplings, substrate.model, baselineModels), System.out);
+            return 0;
+        }
         dev.tdi.inference.EvaluationSplit sp = dev.tdi.inference.EvaluationSplit.parse(split);
         if (evalInputs < 1) {
             throw new IllegalArgumentException("--eval must be >= 1, found " + evalInputs);

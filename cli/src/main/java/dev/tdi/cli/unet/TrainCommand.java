@@ -67,6 +67,18 @@ public final class TrainCommand implements Callable<Integer>, Validated {
     @Range(min = 1, max = UNetConfig.MAX_BLOCKS)
     @Option(names = "--blocks", description = "Blocks per level, 1..32 (overrides the config).")
     Integer blocks;
+    @Range(min = 1, max = 4096)
+    @Option(names = "--time-hidden", description = "Width of the time-embedding network, 1..4096 (overrides the config;"
+            + " the shipped model's is 6).")
+    Integer timeHidden;
+    @Range(min = 0, max = 4096)
+    @Option(names = "--skip-channels", split = ",", description = "Per skip level, narrow the skip to k channels, each"
+            + " 0..4096, by a learned 1x1 projection at training time (0 = full width), e.g. 8,8.")
+    int[] skipChannels;
+    @Range(min = 1, max = 2)
+    @Option(names = "--skip-pool", split = ",", description = "Per skip level, 1..2: 1 (full resolution) or 2 (2x2"
+            + " average-pooled skip, upsampled by the decoder's merge), e.g. 2,2.")
+    int[] skipPool;
     @Range(min = 0, max = Integer.MAX_VALUE)
     @Option(names = "--limit", defaultValue = "0", description = "Train on the first N images only, 0..2147483647 (0 = all).")
     int limit;
@@ -119,6 +131,15 @@ public final class TrainCommand implements Callable<Integer>, Validated {
         if (channels != null || blocks != null) {
             cfg = cfg.withChannels(channels != null ? channels : cfg.channels(),
                     blocks != null ? blocks : cfg.blocksPerLevel());
+        }
+        if (timeHidden != null) {
+            cfg = cfg.withTime(cfg.timeEmbedDim(), timeHidden);
+        }
+        if (skipChannels != null) {
+            cfg = cfg.withSkipChannels(skipChannels);
+        }
+        if (skipPool != null) {
+            cfg = cfg.withSkipPool(skipPool);
         }
         cfg.footprint().requireFits(Runtime.getRuntime().maxMemory());
         Path dir = data != null ? data : Dataset.DEFAULT_DIR;

@@ -90,4 +90,24 @@ class UNetCommandsTest {
         assertEquals(1, TdiCommand.execute("train-classifier", "--data", dir.toString(), "--out", out.toString()),
                 "refuses to overwrite without --force");
     }
+
+    @Test
+    void trainNamesABadSkipOptionBeforeLoadingAnything(@TempDir Path dir) {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        System.setErr(new java.io.PrintStream(err, true));
+        int rc1, rc2;
+        try {
+            rc1 = TdiCommand.execute("train", "--skip-pool", "3,1", "--out", dir.resolve("a").toString());
+            rc2 = TdiCommand.execute("train", "--skip-channels", "8", "--out", dir.resolve("b").toString());
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(1, rc1);
+        assertEquals(1, rc2);
+        assertTrue(err.toString().contains("skipPool must be 1 or 2 at every level, got [3, 1]"), err.toString());
+        assertTrue(err.toString().contains("skipChannels must list one value per skip level (2), got [8]"),
+                err.toString());
+        assertTrue(!Files.exists(dir.resolve("a")) && !Files.exists(dir.resolve("b")), "nothing written");
+    }
 }

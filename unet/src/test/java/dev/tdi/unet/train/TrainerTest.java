@@ -99,4 +99,34 @@ class TrainerTest {
         double first = Double.parseDouble(log.lines().findFirst().orElseThrow().replaceAll(".*mean loss ([0-9.]+).*", "$1"));
         assertTrue(r.lastEpochLoss() < 0.8 * first, "first epoch " + first + ", last " + r.lastEpochLoss());
     }
+
+    @Test
+    void narrowedAndPooledSkipsTrainResumeAndReload(@TempDir Path dir) throws Exception {
+        UNetConfig cfg = CFG.withSkipChannels(2).withSkipPool(2);
+        Trainer straight = new Trainer(cfg, new TrainOptions(6, 8, 1e-2, 4, 0.9, 42, 0, dir.resolve("s"), 0, 0, 0,
+                1.0), squares(), false, quiet);
+        Trainer.Result rs = straight.run();
+        String log = Files.readString(dir.resolve("s/train.log"));
+        double first = Double.parseDouble(log.lines().findFirst().orElseThrow().replaceAll(".*mean loss ([0-9.]+).*", "$1"));
+        assertTrue(rs.lastEpochLoss() < 0.8 * first, "first epoch " + first + ", last " + rs.lastEpochLoss());
+        Trainer first3 = new Trainer(cfg, new TrainOptions(6, 8, 1e-2, 4, 0.9, 42, 0, dir.resolve("r"), 0, 0, 0,
+                1.0), squares(), false, quiet);
+        first3.run(3);
+        Trainer rest = new Trainer(cfg, new TrainOptions(6, 8, 1e-2, 4, 0.9, 42, 0, dir.resolve("r"), 0, 0, 0,
+                1.0), squares(), true, quiet);
+        rest.run();
+        assertArrayEquals(straight.network().parameters(), rest.network().parameters());
+        UNet saved = UNetModel.load(dir.resolve("s"));
+        assertEquals(cfg, saved.config());
+        assertArrayEquals(straight.emaNetwork().parameters(), saved.parameters());
+        // the pool is still a plain 2 x 2 average after training: its weights are not parameters
+        float[] w = saved.layer("pool0").inputs().get(0).weight();
+        for (int o = 0; o < 2; o++) {
+            for (int c = 0; c < 2; c++) {
+                for (int j = 0; j < 4; j++) {
+                    assertEquals(o == c ? 0.25f : 0f, w[(o * 2 + c) * 4 + j]);
+                }
+            }
+        }
+    }
 }
