@@ -143,6 +143,8 @@ public final class RunJob {
             skips.add(m);
         }
         results.put("coupling_report", skips);
+        // the same skips kept dense: the baseline the long-range lines are read against
+        results.put("long_range_lines_dense", e.compile("dense").longRangeLines());
         results.put("energy_ledger", ledger.toMap());
         results.put("wall_seconds", wall);
         Jobs.writeJson(p.out().resolve("results.json"), results);

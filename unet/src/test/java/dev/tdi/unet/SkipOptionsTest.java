@@ -169,7 +169,7 @@ class SkipOptionsTest {
         assertMessage(() -> BASE.withSkipChannels(2), "skipChannels must list one value per skip level (2)");
         assertMessage(() -> BASE.withSkipChannels(-1, 0), "skipChannels must be >= 0");
         assertMessage(() -> UNetConfig.fromJson(BOTH.toJson().replace("\"skipPool\": [\n    2,", "\"skipPool\": [\n    4,")),
-                "skipPool must be 1 or 2");
+                "\"skipPool\"[0] is 4, outside the accepted range: an integer in 1..2"); // the strict reader names it
     }
 
     private static void assertMessage(org.junit.jupiter.api.function.Executable e, String part) {

@@ -105,9 +105,12 @@ class UNetCommandsTest {
         }
         assertEquals(1, rc1);
         assertEquals(1, rc2);
-        assertTrue(err.toString().contains("skipPool must be 1 or 2 at every level, got [3, 1]"), err.toString());
+        assertTrue(err.toString().contains("--skip-pool is 3, accepted: an integer in 1..2"), err.toString());
         assertTrue(err.toString().contains("skipChannels must list one value per skip level (2), got [8]"),
                 err.toString());
-        assertTrue(!Files.exists(dir.resolve("a")) && !Files.exists(dir.resolve("b")), "nothing written");
+        // --out may be created up front (README "Errors and bad input"), but no model is written into it
+        assertTrue(!Files.exists(dir.resolve("a").resolve("model.safetensors"))
+                && !Files.exists(dir.resolve("b").resolve("model.safetensors"))
+                && !Files.exists(dir.resolve("b").resolve("checkpoint.safetensors")), "nothing written");
     }
 }

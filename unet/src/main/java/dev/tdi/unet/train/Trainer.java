@@ -88,7 +88,8 @@ public final class Trainer {
                 throw new IllegalArgumentException(cp + ": the checkpoint was made with options [" + meta.get("options")
                         + "], this run has [" + opt.identity() + "]; resume with the same options");
             }
-            int count = (int) cfg.footprint().parameters();
+            // the built network's count: the footprint does not count the layers of the skip options
+            int count = UNet.create(cfg, 0).parameterCount();
             net = UNet.withParameters(cfg, get(c, "params", cp, count));
             m = get(c, "adam.m", cp, count);
             v = get(c, "adam.v", cp, count);
