@@ -423,45 +423,8 @@ public final class SimSubstrate extends AbstractSubstrate {
                 }
             }
             // 4. update with noise, walls, divergence test, window sums.
-            if (noise) {
-                for (int c = 0; c < chains; c++) {
-                    long k1 = Noise.stepKey(chainSeed[c], step);
-                    long k2 = Noise.stepKey2(k1);
-                    keys[c][0] = (int) k1;
-                    keys[c][1] = (int) (k1 >>> 32);
-                    keys[c][2] = (int) k2;
-                    keys[c][3] = (int) (k2 >>> 32);
-                }
-            }
-            Arrays.fill(failures, -1);
-            pool.run(chains * segTasks, elementWork * (noise ? 6 : 1), t -> {
-                int c = t / segTasks;
-                Segment s = segs[t % segTasks];
-                int mod = s.module();
-                int off = modules[mod].offset() + s.start();
-                float[] z = null;
-                if (noise) {
-                    z = scratch(s.length());
-                    int[] kc = keys[c];
-                    kernels.gaussian(kc[0], kc[1], kc[2], kc[3], off, z, 0, s.length());
-                }
-                int bad = kernels.update(x[c], off, g[c], off, z, s.length(), dt[mod], sigma[mod], p.walls()[mod],
-                        p.lo()[mod], p.hi()[mod], bound);
-                if (bad >= 0) {
-                    failures[t] = off + bad;
-                } else if (accumulate) {
-                    kernels.accumulate(x[c], off, sum[c], off, s.length());
-                }
-            });
-            for (int t = 0; t < failures.length; t++) {
-                if (failures[t] >= 0) {
-                    int c = t / segTasks;
-                    int unit = (int) failures[t];
-                    ModuleSpec ms = modules[segs[t % segTasks].module()];
-                    throw new DivergenceException(ms.name(), unit - ms.offset(), c, step, x[c][unit],
-                            spec.divergenceBound(), dt[ms.index()]);
-                }
-            }
+            update(p, segs, x, g, sum, accumulate, noise, dt, sigma, bound, chainSeed, step, keys, failures,
+                    elementWork, spec.divergenceBound());
             taken++;
             if (trace != null && taken % spec.traceEvery() == 0) {
                 trace.record(taken, x, this::bias);
@@ -635,45 +598,8 @@ public final class SimSubstrate extends AbstractSubstrate {
                             }
                         }
                     }
-                    if (noise) {
-                        for (int c = 0; c < chains; c++) {
-                            long k1 = Noise.stepKey(chainSeed[c], global);
-                            long k2 = Noise.stepKey2(k1);
-                            keys[c][0] = (int) k1;
-                            keys[c][1] = (int) (k1 >>> 32);
-                            keys[c][2] = (int) k2;
-                            keys[c][3] = (int) (k2 >>> 32);
-                        }
-                    }
-                    Arrays.fill(failures, -1);
-                    pool.run(chains * segTasks, elementWork * (noise ? 6 : 1), t -> {
-                        int c = t / segTasks;
-                        Segment sg = segs[t % segTasks];
-                        int mod = sg.module();
-                        int off = modules[mod].offset() + sg.start();
-                        float[] z = null;
-                        if (noise) {
-                            z = scratch(sg.length());
-                            int[] kc = keys[c];
-                            kernels.gaussian(kc[0], kc[1], kc[2], kc[3], off, z, 0, sg.length());
-                        }
-                        int bad = kernels.update(x[c], off, g[c], off, z, sg.length(), dt[mod], sigma[mod],
-                                p.walls()[mod], p.lo()[mod], p.hi()[mod], bound);
-                        if (bad >= 0) {
-                            failures[t] = off + bad;
-                        } else if (accumulate) {
-                            kernels.accumulate(x[c], off, sum[c], off, sg.length());
-                        }
-                    });
-                    for (int t = 0; t < chains * segTasks; t++) {
-                        if (failures[t] >= 0) {
-                            int c = t / segTasks;
-                            int unit = (int) failures[t];
-                            ModuleSpec ms = modules[segs[t % segTasks].module()];
-                            throw new DivergenceException(ms.name(), unit - ms.offset(), c, global, x[c][unit],
-                                    spec.divergenceBound(), dt[ms.index()]);
-                        }
-                    }
+                    update(p, segs, x, g, sum, accumulate, noise, dt, sigma, bound, chainSeed, global, keys,
+                            failures, elementWork, spec.divergenceBound());
                     taken++;
                 }
                 // Hold: each released module takes its window mean.
@@ -765,6 +691,58 @@ public final class SimSubstrate extends AbstractSubstrate {
                 }
             }
             return e / chains;
+        }
+    }
+
+    /**
+     * The update of one step, shared by free and scheduled runs: the noise keys of {@code step}, then per chain and
+     * segment the Euler-Maruyama update with walls, the divergence test and, when {@code accumulate}, the window
+     * sums; a unit past the bound is reported as a {@link DivergenceException}.
+     */
+    private void update(Compiled p, Segment[] segs, float[][] x, float[][] g, double[][] sum, boolean accumulate,
+                        boolean noise, float[] dt, float[] sigma, float bound, long[] chainSeed, long step,
+                        int[][] keys, long[] failures, long elementWork, double divergenceBound) {
+        int chains = x.length;
+        int segTasks = segs.length;
+        ModuleSpec[] modules = p.modules();
+        if (noise) {
+            for (int c = 0; c < chains; c++) {
+                long k1 = Noise.stepKey(chainSeed[c], step);
+                long k2 = Noise.stepKey2(k1);
+                keys[c][0] = (int) k1;
+                keys[c][1] = (int) (k1 >>> 32);
+                keys[c][2] = (int) k2;
+                keys[c][3] = (int) (k2 >>> 32);
+            }
+        }
+        Arrays.fill(failures, -1);
+        pool.run(chains * segTasks, elementWork * (noise ? 6 : 1), t -> {
+            int c = t / segTasks;
+            Segment s = segs[t % segTasks];
+            int mod = s.module();
+            int off = modules[mod].offset() + s.start();
+            float[] z = null;
+            if (noise) {
+                z = scratch(s.length());
+                int[] kc = keys[c];
+                kernels.gaussian(kc[0], kc[1], kc[2], kc[3], off, z, 0, s.length());
+            }
+            int bad = kernels.update(x[c], off, g[c], off, z, s.length(), dt[mod], sigma[mod], p.walls()[mod],
+                    p.lo()[mod], p.hi()[mod], bound);
+            if (bad >= 0) {
+                failures[t] = off + bad;
+            } else if (accumulate) {
+                kernels.accumulate(x[c], off, sum[c], off, s.length());
+            }
+        });
+        for (int t = 0; t < chains * segTasks; t++) {
+            if (failures[t] >= 0) {
+                int c = t / segTasks;
+                int unit = (int) failures[t];
+                ModuleSpec ms = modules[segs[t % segTasks].module()];
+                throw new DivergenceException(ms.name(), unit - ms.offset(), c, step, x[c][unit], divergenceBound,
+                        dt[ms.index()]);
+            }
         }
     }
 
