@@ -47,6 +47,12 @@ public final class TrainCommand implements Callable<Integer>, Validated {
     @Range(min = 0, max = 1e6)
     @Option(names = "--clip", defaultValue = "1.0", description = "Gradient-norm clip, 0..1000000, 0 for none (default ${DEFAULT-VALUE}).")
     double clip;
+    @Range(min = 0, max = 100)
+    @Option(names = "--lipschitz", defaultValue = "0", description = "Substrate-aware training: bound every layer's"
+            + " operator norm from its module sources to this value, 0..100, by projection after each step (0 = no"
+            + " bound; docs/physics.md 4.2 uses 0.9, so a free relaxation with uniform weights converges in steps"
+            + " that do not grow with depth).")
+    double lipschitz;
     @Range(min = Long.MIN_VALUE, max = Long.MAX_VALUE)
     @Option(names = "--seed", defaultValue = "1", description = "Seed, any integer (default ${DEFAULT-VALUE}).")
     long seed;
@@ -151,7 +157,7 @@ public final class TrainCommand implements Callable<Integer>, Validated {
                     + " (imageChannels, imageSize)");
         }
         TrainOptions opt = new TrainOptions(epochs, batch, lr, warmup, ema, seed, limit, out, threads,
-                checkpointEvery, maxMinutes, clip);
+                checkpointEvery, maxMinutes, clip, lipschitz);
         if (threads > 0) {
             UNet.setThreads(threads);
         }

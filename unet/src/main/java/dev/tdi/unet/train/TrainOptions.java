@@ -18,9 +18,18 @@ import java.nio.file.Path;
  * @param checkpointEvery steps between checkpoints (0 = only at epoch ends)
  * @param maxMinutes      stop cleanly (with a checkpoint) after this many minutes (0 = no limit)
  * @param clip            global gradient-norm clip (0 = none)
+ * @param lipschitz       substrate-aware training: the bound on every layer's operator norm from its module sources,
+ *                        kept by projection after each step ({@link SpectralBound}); 0 = none
  */
 public record TrainOptions(int epochs, int batch, double lr, int warmup, double emaDecay, long seed, int limit,
-                           Path out, int threads, int checkpointEvery, double maxMinutes, double clip) {
+                           Path out, int threads, int checkpointEvery, double maxMinutes, double clip,
+                           double lipschitz) {
+    /** Options without an operator-norm bound. */
+    public TrainOptions(int epochs, int batch, double lr, int warmup, double emaDecay, long seed, int limit,
+                        Path out, int threads, int checkpointEvery, double maxMinutes, double clip) {
+        this(epochs, batch, lr, warmup, emaDecay, seed, limit, out, threads, checkpointEvery, maxMinutes, clip, 0);
+    }
+
     /** Validates. */
     public TrainOptions {
         if (epochs < 1) {
@@ -32,11 +41,16 @@ public record TrainOptions(int epochs, int batch, double lr, int warmup, double 
         if (!(lr > 0)) {
             throw new IllegalArgumentException("--lr must be > 0");
         }
+        if (!(lipschitz >= 0) || Double.isInfinite(lipschitz)) {
+            throw new IllegalArgumentException("--lipschitz must be 0 (none) or a positive bound, found " + lipschitz);
+        }
     }
 
     /** The string recorded in checkpoints: every option that changes the result. */
     public String identity() {
         return "epochs=" + epochs + " batch=" + batch + " lr=" + lr + " warmup=" + warmup + " ema=" + emaDecay
-                + " seed=" + seed + " limit=" + limit + " clip=" + clip;
+                + " seed=" + seed + " limit=" + limit + " clip=" + clip
+                // only when set, so checkpoints made before the option existed still resume
+                + (lipschitz > 0 ? " lipschitz=" + lipschitz : "");
     }
 }

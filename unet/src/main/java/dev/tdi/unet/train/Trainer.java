@@ -44,6 +44,7 @@ public final class Trainer {
     private final PrintStream log;
     private final UNet net;
     private final float[] m, v, ema;
+    private final SpectralBound bound; // null: no operator-norm bound
     private int epoch, step; // position: next step to run
     private long globalStep;
     private double lastEpochLoss = Double.NaN;
@@ -94,6 +95,12 @@ public final class Trainer {
             m = get(c, "adam.m", cp, count);
             v = get(c, "adam.v", cp, count);
             ema = get(c, "ema", cp, count);
+            bound = opt.lipschitz() > 0 ? new SpectralBound(net, opt.seed()) : null;
+            if (bound != null) {
+                Map<String, float[]> vectors = new LinkedHashMap<>();
+                c.tensors().forEach((name, tensor) -> vectors.put(name, tensor.data()));
+                bound.restore(vectors, cp.toString());
+            }
             epoch = (int) number(meta, "epoch", cp, opt.epochs());
             step = (int) number(meta, "step", cp, Integer.MAX_VALUE);
             globalStep = number(meta, "globalStep", cp, Long.MAX_VALUE);
@@ -108,6 +115,10 @@ public final class Trainer {
             net = UNet.create(cfg, opt.seed());
             m = new float[net.parameterCount()];
             v = new float[net.parameterCount()];
+            bound = opt.lipschitz() > 0 ? new SpectralBound(net, opt.seed()) : null;
+            if (bound != null) { // start inside the bound, so the EMA never averages weights outside it
+                bound.enforce(net.parameters(), opt.lipschitz(), 30);
+            }
             ema = net.parameters().clone();
         }
     }
@@ -272,6 +283,10 @@ public final class Trainer {
                 norm = Math.sqrt(norm);
                 float gs = (float) (opt.clip() > 0 && norm > opt.clip() ? opt.clip() / norm : 1.0);
                 adam(params, grad, gs, learningRate(globalStep), globalStep + 1);
+                if (bound != null) {
+                    bound.project(params, opt.lipschitz(), 1);
+                }
+                updateEma(params, globalStep + 1);
                 globalStep++;
                 epochLoss += loss;
                 epochSteps++;
@@ -320,7 +335,6 @@ public final class Trainer {
     private void adam(float[] p, float[] g, float gs, double lr, long t) {
         double b1 = 0.9, b2 = 0.999, epsA = 1e-8;
         double c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
-        float d = (float) Math.min(opt.emaDecay(), (1.0 + t) / (10.0 + t));
         int np = p.length;
         int blocks = 16, per = (np + blocks - 1) / blocks;
         UNet.parallel(blocks, bi -> {
@@ -330,15 +344,38 @@ public final class Trainer {
                 v[j] = (float) (b2 * v[j] + (1 - b2) * gj * gj);
                 double mh = m[j] / c1, vh = v[j] / c2;
                 p[j] -= (float) (lr * mh / (Math.sqrt(vh) + epsA));
+            }
+        });
+    }
+
+    /** The EMA after step t, of the weights as updated (and projected, under an operator-norm bound). */
+    private void updateEma(float[] p, long t) {
+        float d = (float) Math.min(opt.emaDecay(), (1.0 + t) / (10.0 + t));
+        int np = p.length;
+        int blocks = 16, per = (np + blocks - 1) / blocks;
+        UNet.parallel(blocks, bi -> {
+            for (int j = bi * per, to = Math.min(np, j + per); j < to; j++) {
                 ema[j] = d * ema[j] + (1 - d) * p[j];
             }
         });
     }
 
-    /** The EMA weights as a network. */
+    /**
+     * The EMA weights as a network. Under an operator-norm bound the EMA of projected weights is within the bound
+     * up to the lag of one power iteration per step (the norm is convex); the copy returned is brought within it
+     * exactly ({@link SpectralBound#enforce}, 100 iterations, on a copy of the vectors so training is unaffected).
+     */
     public UNet emaNetwork() {
-        return UNet.withParameters(cfg, ema);
+        if (bound == null) {
+            return UNet.withParameters(cfg, ema);
+        }
+        float[] w = ema.clone();
+        bound.copy().enforce(w, opt.lipschitz(), ENFORCE_ITERATIONS);
+        return UNet.withParameters(cfg, w);
     }
+
+    /** Power iterations per layer when a bounded model is saved. */
+    static final int ENFORCE_ITERATIONS = 100;
 
     private void checkpoint() throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
@@ -353,6 +390,9 @@ public final class Trainer {
         t.put("adam.m", new Tensor(new int[]{m.length}, m.clone()));
         t.put("adam.v", new Tensor(new int[]{v.length}, v.clone()));
         t.put("ema", new Tensor(new int[]{ema.length}, ema.clone()));
+        if (bound != null) {
+            bound.vectors().forEach((name, vec) -> t.put(name, new Tensor(new int[]{vec.length}, vec)));
+        }
         Path tmp = opt.out().resolve(CHECKPOINT + ".tmp");
         Safetensors.write(tmp, t, meta);
         Files.move(tmp, opt.out().resolve(CHECKPOINT), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -362,6 +402,13 @@ public final class Trainer {
         mm.put("epochsDone", Integer.toString(epoch));
         mm.put("steps", Long.toString(globalStep));
         mm.put("lastEpochLoss", Double.toString(lastEpochLoss));
-        UNetModel.save(emaNetwork(), opt.out(), mm);
+        UNet saved = emaNetwork();
+        if (bound != null) {
+            double max = SpectralBound.norms(saved, ENFORCE_ITERATIONS).values().stream()
+                    .mapToDouble(Double::doubleValue).max().orElse(0);
+            mm.put("lipschitz", Double.toString(opt.lipschitz()));
+            mm.put("maxLayerNorm", Double.toString(max));
+        }
+        UNetModel.save(saved, opt.out(), mm);
     }
 }
