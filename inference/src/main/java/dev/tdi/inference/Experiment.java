@@ -67,6 +67,16 @@ public final class Experiment {
                           double effectiveTemperatureMin, double effectiveTemperatureMax, int batch,
                           double inferencesPerSecond) {
 
+        /** This outcome without the relaxed states kept for pictures (what a stage file stores). */
+        public Outcome withoutStates() {
+            return new Outcome(backend, coupling, conditioning, temperature, output, decoderCosineByModule,
+                    decoderCosine, decoderCosineMin, decoderCosineByLevel, outputCosine, interfaceParameters,
+                    interfaceMacs, skipCouplings, denseSkipCouplings, longRangeLines, maxRank, stepsToConverge,
+                    stepsPerInference, secondsPerStep, eta, energy, List.of(), timesteps, perInputCosine, range,
+                    rangeFit, plan, phases, effectiveTemperatureMin, effectiveTemperatureMax, batch,
+                    inferencesPerSecond);
+        }
+
         /** The program's dynamic range in decades (couplings and stiffnesses, largest/smallest non-zero). */
         public double dynamicRangeDecades() {
             return range.decades();

@@ -20,7 +20,14 @@ public final class ReproduceJob {
     /** Parameters. */
     public record Params(String backend, Path out, long seed, int evalInputs, Path model, int[] ranks,
                          double[] temperatures, EvaluationSplit split, int samples, int digitalSamples,
-                         int batch) {
+                         int batch, boolean resume) {
+        /** A fresh run (no resume). */
+        public Params(String backend, Path out, long seed, int evalInputs, Path model, int[] ranks,
+                      double[] temperatures, EvaluationSplit split, int samples, int digitalSamples, int batch) {
+            this(backend, out, seed, evalInputs, model, ranks, temperatures, split, samples, digitalSamples, batch,
+                    false);
+        }
+
         /** On the dev split, without generation, the default batch. */
         public Params(String backend, Path out, long seed, int evalInputs, Path model, int[] ranks,
                       double[] temperatures) {
@@ -79,18 +86,37 @@ public final class ReproduceJob {
         Experiment e = new Experiment(model.net(), data, Jobs.setup(p.backend(), p.seed(), p.evalInputs(), t0,
                 p.batch()), p.split(), ledger, null);
         Experiment.InterfaceMaker im = Jobs.interfaces();
+        // the checkpoint: every configuration's outcome is on disk as soon as it is measured (--resume reuses them)
+        Stages stages = new Stages(p.out(), "model=" + model.description() + " backend=" + p.backend() + " seed="
+                + p.seed() + " split=" + p.split().id() + " eval=" + p.evalInputs(), p.resume());
         List<Map<String, Object>> all = new ArrayList<>();
         int total = 2 + 1 + 2 * p.ranks().length + 3 + INTERFACE_SIZES.length + READOUT_RANKS.length + 2 + 2
                 + p.temperatures().length - 1;
         int[] done = {0};
+        double[] measured = {0, 0}; // configurations measured in this session, and their seconds
         java.util.function.BiFunction<String, String[], Experiment.Outcome> eval = (label, cfg) -> {
             long s = System.nanoTime();
-            Experiment.Outcome o = e.evaluate(cfg[0], cfg[1], im, Double.parseDouble(cfg[2]));
+            Experiment.Outcome o;
+            boolean stored;
+            try {
+                java.util.Optional<Experiment.Outcome> kept = stages.load(done[0], label, cfg);
+                stored = kept.isPresent();
+                o = stored ? kept.get() : e.evaluate(cfg[0], cfg[1], im, Double.parseDouble(cfg[2]));
+                if (!stored) {
+                    stages.save(done[0], label, cfg, o);
+                    measured[0]++; // the ETA counts only what was measured in this session
+                    measured[1] += (System.nanoTime() - s) / 1e9;
+                }
+            } catch (IOException x) {
+                throw new java.io.UncheckedIOException(x);
+            }
             done[0]++;
             double el = (System.nanoTime() - start) / 1e9;
             out.printf(Locale.ROOT, "[%2d/%d] %-22s %-16s %-22s T=%-7.0e eps-MSE ratio %.4f, decoder cosine %.4f"
-                            + "  (%.1f s; elapsed %.0f s, ETA %.0f s)%n", done[0], total, label, cfg[0],
-                    o.conditioning(), o.temperature(), o.output().overall().epsMseRatio(), o.decoderCosine(), (System.nanoTime() - s) / 1e9, el, el / done[0] * (total - done[0]));
+                            + "  (%s; elapsed %.0f s, ETA %.0f s)%n", done[0], total, label, cfg[0],
+                    o.conditioning(), o.temperature(), o.output().overall().epsMseRatio(), o.decoderCosine(),
+                    stored ? "from its stage file" : String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - s) / 1e9),
+                    el, measured[1] / Math.max(1, measured[0]) * (total - done[0]));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("label", label);
             m.putAll(o.toMap());

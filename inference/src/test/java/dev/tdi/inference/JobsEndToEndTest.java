@@ -1,6 +1,7 @@
 package dev.tdi.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -87,6 +88,42 @@ class JobsEndToEndTest {
             "relaxation.png", "cosine-vs-temperature.png"}) {
             assertTrue(Files.size(out.resolve(png)) > 1000, png);
         }
+    }
+
+    @Test
+    void reproduceResumesFromItsStagesWithTheSameFigures() throws Exception {
+        Path out = dir.resolve("reproduce-resume");
+        ReproduceJob.Params first = new ReproduceJob.Params("reference", out, 3, 2, model, new int[]{1},
+                new double[]{1e-4}, EvaluationSplit.DEV, 0, 0, 2, false);
+        capture(o -> ReproduceJob.execute(first, o));
+        String before = Files.readString(out.resolve("results.json"));
+        Path stages = out.resolve("stages");
+        long count;
+        try (var files = Files.list(stages)) {
+            count = files.filter(f -> f.toString().endsWith(".json")).count();
+        }
+        assertTrue(count >= 10, "one stage per configuration: " + count);
+        // a run stopped after 4 configurations: the later stages were never written
+        for (int i = 4; i < count; i++) {
+            Files.delete(stages.resolve(String.format("%02d.json", i)));
+        }
+        ReproduceJob.Params resumed = new ReproduceJob.Params("reference", out, 3, 2, model, new int[]{1},
+                new double[]{1e-4}, EvaluationSplit.DEV, 0, 0, 2, true);
+        String text = capture(o -> ReproduceJob.execute(resumed, o));
+        assertEquals(4, text.split("from its stage file", -1).length - 1, text);
+        JsonObject a = JsonParser.parseString(before).getAsJsonObject();
+        JsonObject b = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        for (String k : new String[]{"epsilon_mse_ratio", "x0_psnr_db", "decoder_cosine_complete",
+            "decoder_cosine_oracle", "rank_sweep", "by_t_bucket", "long_range_lines", "energy_saving_net",
+            "interface_parameters"}) {
+            assertEquals(a.get(k), b.get(k), k);
+        }
+        // stages of another run are refused, naming the file; without --resume they are replaced
+        ReproduceJob.Params other = new ReproduceJob.Params("reference", out, 4, 2, model, new int[]{1},
+                new double[]{1e-4}, EvaluationSplit.DEV, 0, 0, 2, true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> capture(o -> ReproduceJob.execute(other, o)));
+        assertTrue(e.getMessage().contains("00.json") && e.getMessage().contains("seed=3"), e.getMessage());
     }
 
     @Test

@@ -102,6 +102,11 @@ public final class ReproduceCommand implements Callable<Integer>, dev.tdi.cli.va
                     + " {sk} the rank times the number of skips (default: ${DEFAULT-VALUE})")
     java.util.List<String> baselineCouplings;
 
+    @Option(names = "--resume", description = "continue a stopped run in --out: every configuration already measured"
+            + " (DIR/stages/NN.json, written as each finishes) is read back instead of measured again; the stages must"
+            + " come from the same model, backend, seed, split and --eval, else the run refuses naming the file")
+    boolean resume;
+
     @Override
     public Integer call() throws Exception {
         if (baselines) {
@@ -132,7 +137,7 @@ public final class ReproduceCommand implements Callable<Integer>, dev.tdi.cli.va
         }
         ReproduceJob.execute(new ReproduceJob.Params(substrate.backend(), out, substrate.seed, evalInputs, substrate.model,
                 ranks, temperatures, sp, samples, digitalSamples,
-                substrate.batch()),
+                substrate.batch(), resume),
                 System.out);
         return 0;
     }
