@@ -65,6 +65,11 @@ final class ConvGemm {
         }
 
         @Override
+        public boolean onMatrixKernel() {
+            return true;
+        }
+
+        @Override
         public int weights() {
             return w.length;
         }
@@ -157,6 +162,11 @@ final class ConvGemm {
             this.yw = yw;
             this.w = w;
             this.depth = ni * kh * kw;
+        }
+
+        @Override
+        public boolean onMatrixKernel() {
+            return true;
         }
 
         @Override
@@ -283,6 +293,11 @@ final class ConvGemm {
             }
             // two blocks of output channels, so that even one chain is two tasks (they write disjoint channels)
             this.outBlocks = no >= 8 ? 2 : 1;
+        }
+
+        @Override
+        public boolean onMatrixKernel() {
+            return true;
         }
 
         @Override

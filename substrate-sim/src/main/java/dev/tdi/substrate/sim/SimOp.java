@@ -274,6 +274,11 @@ abstract class SimOp {
         void run(Kernels k, Pool pool, float[][] x, int xo, float[][] y, int yo, float alpha, long macs);
 
         int weights();
+
+        /** Whether this direction runs on the blocked matrix kernel ({@link ConvGemm}) rather than the stencil. */
+        default boolean onMatrixKernel() {
+            return false;
+        }
     }
 
     record ConvPlan(boolean scatter, int no, int ni, int kh, int kw, int s, int p, int xh, int xw, int yh, int yw,
@@ -557,6 +562,16 @@ abstract class SimOp {
         @Override
         void applyTranspose(Kernels k, Pool pool, float[][] x, int xo, float[][] y, int yo, float alpha) {
             backward.run(k, pool, x, xo, y, yo, alpha, macs);
+        }
+
+        /** The direction W x runs in. */
+        ConvDirection forward() {
+            return forward;
+        }
+
+        /** The direction W^T x runs in. */
+        ConvDirection backward() {
+            return backward;
         }
 
         @Override long heapBytes() { return 4L * (forward.weights() + backward.weights()); }
