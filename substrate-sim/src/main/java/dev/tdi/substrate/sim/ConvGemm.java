@@ -13,7 +13,8 @@ import java.util.Arrays;
  * overlap between input rows). A task owns a contiguous run of units and writes only their outputs. The kernel
  * sums each output element in an order fixed by the sum length K and the vector width alone (never by N, the
  * element's column, the task split or the thread), so a chain's bits are the same for any batch size and any
- * thread count. Every output is added to y as {@code y = fma(alpha, sum, y)}, as the stencil does.
+ * thread count. Every output is added to y as {@code y = fma(alpha, sum, y)}, as the stencil does (through
+ * {@link Kernels#axpy}, whose vector and scalar forms are that fma per element).
  */
 final class ConvGemm {
     /** Columns of one task's product: about the kernel's column block, so a task's output block stays in L2. */
@@ -128,10 +129,7 @@ final class ConvGemm {
                     int a = u / n, c = u % n;
                     float[] yc = y[c];
                     for (int o = 0; o < no; o++) {
-                        int src = o * width + (u - u0) * cols, dst = yo + (o * yh + a) * yw;
-                        for (int b = 0; b < yw; b++) {
-                            yc[dst + b] = Math.fma(alpha, out[src + b], yc[dst + b]);
-                        }
+                        k.axpy(alpha, out, o * width + (u - u0) * cols, yc, yo + (o * yh + a) * yw, yw);
                     }
                 }
             });
@@ -214,10 +212,7 @@ final class ConvGemm {
                     int a = u / n;
                     float[] yc = y[u % n];
                     for (int o = 0; o < no; o++) {
-                        int src = o * width + (u - u0) * yw, dst = yo + (o * yh + a) * yw;
-                        for (int b = 0; b < yw; b++) {
-                            yc[dst + b] = Math.fma(alpha, out[src + b], yc[dst + b]);
-                        }
+                        k.axpy(alpha, out, o * width + (u - u0) * yw, yc, yo + (o * yh + a) * yw, yw);
                     }
                 }
             });
