@@ -14,11 +14,10 @@ final class ConvRule {
 
     /**
      * True when the matrix kernel should run this direction: every strided direction (the stencil's strided form is
-     * a scalar loop; the matrix kernel measured 8-29x faster on the U-Net's four strided shapes), and a stride-1
-     * direction with at least {@link #MIN_CHANNELS} input and output channels (2.2-9.5x faster at 16-64 channels;
-     * with one input or one output channel the product has a single row or a sum of 9 terms, and the stencil was
-     * 1.0-1.4x faster). The threshold 4 (one full 4-row register tile, a sum of 36 terms for 3 x 3) lies between
-     * the measured points.
+     * a scalar loop; the matrix kernel measured 8.7-30x faster on the U-Net's four strided shapes), and a stride-1
+     * direction with at least {@link #MIN_CHANNELS} input and output channels (2.1-9.4x faster at 16-64 channels,
+     * 1.5-2.2x at 4; with one input or one output channel the product has a single row or a sum of 9 terms, and the
+     * stencil was as fast or up to 2.3x faster).
      *
      * @param scatter whether the direction scatters (the adjoint of a convolution, a transposed convolution)
      * @param no      output channels of the direction
