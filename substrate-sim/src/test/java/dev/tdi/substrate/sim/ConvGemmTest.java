@@ -27,6 +27,9 @@ import org.junit.jupiter.api.Test;
  * own error is negligible at this scale. With K &lt;= 216 and terms of order 1, the bound is about 1e-5 per output,
  * while an index error moves outputs by order 1 (and the test checks that the sums are not trivially small).
  *
+ * <p>The build runs this class a second time with {@code -Dtdi.gemm.bits=256}, so the matrix kernel's AVX2 tile
+ * (4 x 2 vectors of 8) is tested on AVX-512 machines too.
+ *
  * <p>Also: every chain of a 5-chain batch is bit-identical to the one-chain run of its input, on 1 and 3 threads
  * (the task split and the thread do not change a bit), and on the vector kernels a stride-1 gather whose sum fits
  * one k block gives the stencil's bits exactly (same fma order from zero, same final fma).
@@ -51,6 +54,17 @@ class ConvGemmTest {
         ops.add(new ConvTranspose2dOperator(4, 5, 3, 6, 2, 3, 3, 0, 2, randn(r, 4 * 6 * 6)));
         ops.add(new ConvTranspose2dOperator(7, 4, 6, 5, 3, 3, 1, 1, 0, randn(r, 7 * 5 * 9)));
         return ops;
+    }
+
+    @Test
+    void theMatrixKernelIsTheOneThisJvmChose() {
+        // the build runs this class twice: at the machine's vector width and with -Dtdi.gemm.bits=256 (AVX2's tile)
+        String bits = System.getProperty("tdi.gemm.bits");
+        Kernels k = Kernels.load(true);
+        if (bits != null && k.vectorized()) {
+            assertTrue(k.gemm().name().contains(bits), k.gemm().name() + " at -Dtdi.gemm.bits=" + bits);
+        }
+        assertEquals(k.vectorized() ? dev.tdi.kernels.gemm.Gemm.kernel().name() : "scalar", k.gemm().name());
     }
 
     @Test
