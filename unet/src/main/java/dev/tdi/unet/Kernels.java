@@ -1,7 +1,7 @@
 package dev.tdi.unet;
 
-import dev.tdi.unet.gemm.Gemm;
-import dev.tdi.unet.gemm.GemmProvider;
+import dev.tdi.kernels.gemm.Gemm;
+import dev.tdi.kernels.gemm.GemmProvider;
 
 import java.util.Arrays;
 
@@ -9,7 +9,7 @@ import java.util.Arrays;
  * The dense kernels behind the U-Net: three row-major matrix products and the {@code im2col}/{@code col2im} pair
  * (and {@code im2row}, the transposed gather) that turns 2-D convolutions and transposed convolutions into them.
  *
- * <p>The products run on {@link Gemm} (package {@code dev.tdi.unet.gemm}): a packed, cache-blocked, register-tiled
+ * <p>The products run on {@link Gemm} (package {@code dev.tdi.kernels.gemm}): a packed, cache-blocked, register-tiled
  * Vector API kernel when the JVM was started with {@code --add-modules jdk.incubator.vector} (the ./tdi launcher
  * and the tests do so), a scalar loop otherwise ({@link GemmProvider}); same results up to float rounding.
  *

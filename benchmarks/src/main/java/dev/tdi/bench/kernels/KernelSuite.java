@@ -3,7 +3,7 @@ package dev.tdi.bench.kernels;
 import com.google.gson.Gson;
 import dev.tdi.unet.UNet;
 import dev.tdi.unet.UNetModel;
-import dev.tdi.unet.gemm.Gemm;
+import dev.tdi.kernels.gemm.Gemm;
 
 import java.io.IOException;
 import java.io.PrintStream;

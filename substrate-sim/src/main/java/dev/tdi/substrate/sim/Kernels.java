@@ -16,6 +16,9 @@ interface Kernels {
     /** True for the Vector API kernels. */
     boolean vectorized();
 
+    /** The matrix kernel the convolutions run on in their GEMM form ({@link ConvGemm}), on the same path. */
+    dev.tdi.kernels.gemm.GemmKernel gemm();
+
     /** sum_i a[ao + i] b[bo + i], i &lt; n. */
     float dot(float[] a, int ao, float[] b, int bo, int n);
 

@@ -17,6 +17,13 @@ final class ScalarKernels implements Kernels {
         return false;
     }
 
+    private static final dev.tdi.kernels.gemm.GemmKernel GEMM = dev.tdi.kernels.gemm.GemmProvider.scalar();
+
+    @Override
+    public dev.tdi.kernels.gemm.GemmKernel gemm() {
+        return GEMM;
+    }
+
     @Override
     public float dot(float[] a, int ao, float[] b, int bo, int n) {
         float s = 0;

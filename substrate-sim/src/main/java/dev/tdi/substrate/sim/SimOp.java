@@ -54,20 +54,34 @@ abstract class SimOp {
     /** Per-chain scratch an application needs (padded inputs of stride-1 convolutions, unit-major sparse sources). */
     static long estimateBytesPerChain(Operator op) {
         return switch (op) {
-            case Conv2dOperator c -> 8L * ((long) c.rows() + c.cols()) + 4096;
-            case ConvTranspose2dOperator c -> 8L * ((long) c.rows() + c.cols()) + 4096;
+            case Conv2dOperator c -> convScratchPerChain(c);
+            case ConvTranspose2dOperator c -> convScratchPerChain(c);
             case SparseOperator sp -> 4L * Math.max(sp.rows(), sp.cols());
             default -> 0;
         };
     }
 
-    /** Lays {@code op} out for the simulator. */
+    /** Both directions' scratch per chain, in the larger of the two forms (a run may force either). */
+    private static long convScratchPerChain(Operator op) {
+        long total = 4096;
+        for (ConvPlan p : Conv.plans(op, false)) {
+            total += Math.max(p.scratchPerChain(ConvForm.STENCIL), p.scratchPerChain(ConvForm.GEMM));
+        }
+        return total;
+    }
+
+    /** Lays {@code op} out for the simulator, convolutions in the form the shape rule picks. */
     static SimOp compile(Operator op, boolean transpose) {
+        return compile(op, transpose, ConvForm.AUTO);
+    }
+
+    /** Lays {@code op} out for the simulator, convolutions in the given form. */
+    static SimOp compile(Operator op, boolean transpose, ConvForm form) {
         return switch (op) {
             case DenseOperator d -> new Dense(d);
             case SparseOperator s -> new Sparse(s, transpose);
-            case Conv2dOperator c -> Conv.of(c);
-            case ConvTranspose2dOperator c -> Conv.of(c);
+            case Conv2dOperator c -> Conv.of(c, form);
+            case ConvTranspose2dOperator c -> Conv.of(c, form);
             case LowRankOperator l -> new LowRank(l);
         };
     }
@@ -260,6 +274,11 @@ abstract class SimOp {
         void run(Kernels k, Pool pool, float[][] x, int xo, float[][] y, int yo, float alpha, long macs);
 
         int weights();
+
+        /** Whether this direction runs on the blocked matrix kernel ({@link ConvGemm}) rather than the stencil. */
+        default boolean onMatrixKernel() {
+            return false;
+        }
     }
 
     record ConvPlan(boolean scatter, int no, int ni, int kh, int kw, int s, int p, int xh, int xw, int yh, int yw,
@@ -270,7 +289,7 @@ abstract class SimOp {
             return w.length;
         }
 
-        /** The fast form of this plan where there is one: stride 1, as a gather over a zero-padded input. */
+        /** The stencil form of this plan: stride 1 as a gather over a zero-padded input, otherwise this loop. */
         ConvDirection fast() {
             if (s != 1) {
                 return this;
@@ -278,11 +297,65 @@ abstract class SimOp {
             if (!scatter) {
                 return new PaddedGather(no, ni, kh, kw, p, p, xh, xw, yh, yw, w);
             }
-            if (p > kh - 1 || p > kw - 1) {
+            if (!scatterIsGather()) {
                 return this;
             }
-            // y[o, a - p + ky, b - p + kx] += w x[i, a, b]  ==  y[o, r, c] += w~ x[i, r - p~h + ky', c - p~w + kx']
-            // with the kernel flipped (ky' = kh - 1 - ky) and padding p~ = k - 1 - p
+            return new PaddedGather(no, ni, kh, kw, kh - 1 - p, kw - 1 - p, xh, xw, yh, yw, flipped());
+        }
+
+        /** The matrix-kernel form: an implicit GEMM (stride 1), a patch matrix (strided gather) or GEMM + col2im. */
+        ConvDirection gemm() {
+            if (!scatter) {
+                return s == 1 ? new ConvGemm.RowsGather(no, ni, kh, kw, p, p, xh, xw, yh, yw, w)
+                        : new ConvGemm.PatchGather(no, ni, kh, kw, s, p, xh, xw, yh, yw, w);
+            }
+            if (scatterIsGather()) {
+                return new ConvGemm.RowsGather(no, ni, kh, kw, kh - 1 - p, kw - 1 - p, xh, xw, yh, yw, flipped());
+            }
+            return new ConvGemm.ProductScatter(no, ni, kh, kw, s, p, xh, xw, yh, yw, w);
+        }
+
+        /** This plan in the requested form; {@code AUTO} applies {@link #gemmWins}. */
+        ConvDirection form(ConvForm form) {
+            return switch (form) {
+                case STENCIL -> fast();
+                case GEMM -> gemm();
+                case AUTO -> gemmWins() ? gemm() : fast();
+            };
+        }
+
+        /**
+         * The rule that picks the form (measured per shape and batch: docs/sim.md, "Convolutions on the matrix
+         * kernel"). It depends on the shape alone, never on the batch, so a chain's bits do not depend on the
+         * batch size.
+         */
+        boolean gemmWins() {
+            return ConvRule.gemmWins(scatter, no, ni, kh, kw, s);
+        }
+
+        /** Heap bytes per chain this plan's form allocates (padded inputs, patches, product blocks). */
+        long scratchPerChain(ConvForm form) {
+            boolean gemm = form == ConvForm.GEMM || (form == ConvForm.AUTO && gemmWins());
+            boolean rows = s == 1 && (!scatter || scatterIsGather());
+            int ph = scatter ? kh - 1 - p : p, pw = scatter ? kw - 1 - p : p;
+            if (!gemm) {
+                return rows ? 4L * ni * Math.max(xh + ph, yh + kh - 1) * Math.max(xw + pw, yw + kw - 1) + 1024 : 0;
+            }
+            if (rows) {
+                return ConvGemm.RowsGather.scratchPerChain(no, ni, kh, kw, ph, pw, xh, xw, yh, yw);
+            }
+            return scatter ? ConvGemm.ProductScatter.scratchPerChain(no, ni, kh, kw, xh, xw)
+                    : ConvGemm.PatchGather.scratchPerChain(no, ni, kh, kw, yh, yw);
+        }
+
+        /** A stride-1 scatter whose padding leaves every output inside the input's reach: a flipped gather. */
+        private boolean scatterIsGather() {
+            return s == 1 && p <= kh - 1 && p <= kw - 1;
+        }
+
+        // y[o, a - p + ky, b - p + kx] += w x[i, a, b]  ==  y[o, r, c] += w~ x[i, r - p~h + ky', c - p~w + kx']
+        // with the kernel flipped (ky' = kh - 1 - ky) and padding p~ = k - 1 - p
+        private float[] flipped() {
             float[] f = new float[w.length];
             for (int q = 0; q < no * ni; q++) {
                 for (int ky = 0; ky < kh; ky++) {
@@ -291,7 +364,7 @@ abstract class SimOp {
                     }
                 }
             }
-            return new PaddedGather(no, ni, kh, kw, kh - 1 - p, kw - 1 - p, xh, xw, yh, yw, f);
+            return f;
         }
 
         @Override
@@ -430,10 +503,10 @@ abstract class SimOp {
         private final ConvDirection forward, backward;
         private final long macs;
 
-        private Conv(int rows, int cols, ConvPlan forward, ConvPlan backward, long macs) {
+        private Conv(int rows, int cols, ConvPlan forward, ConvPlan backward, long macs, ConvForm form) {
             super(rows, cols);
-            this.forward = forward.fast();
-            this.backward = backward.fast();
+            this.forward = forward.form(form);
+            this.backward = backward.form(form);
             this.macs = macs;
         }
 
@@ -448,26 +521,37 @@ abstract class SimOp {
             return out;
         }
 
-        static Conv of(Conv2dOperator c) {
-            int kk = c.kernelHeight() * c.kernelWidth();
-            float[] k = c.kernel(); // [oc][ic]
-            ConvPlan fwd = new ConvPlan(false, c.outChannels(), c.inChannels(), c.kernelHeight(), c.kernelWidth(),
-                    c.stride(), c.padding(), c.inHeight(), c.inWidth(), c.outHeight(), c.outWidth(), k);
-            ConvPlan bwd = new ConvPlan(true, c.inChannels(), c.outChannels(), c.kernelHeight(), c.kernelWidth(),
-                    c.stride(), c.padding(), c.outHeight(), c.outWidth(), c.inHeight(), c.inWidth(),
-                    swap(k, c.outChannels(), c.inChannels(), kk));
-            return new Conv(c.rows(), c.cols(), fwd, bwd, c.couplings());
+        /** A convolution or transposed convolution in the given form. */
+        static Conv of(Operator op, ConvForm form) {
+            ConvPlan[] p = plans(op, true);
+            long macs = op instanceof Conv2dOperator c ? c.couplings() : ((ConvTranspose2dOperator) op).couplings();
+            return new Conv(op.rows(), op.cols(), p[0], p[1], macs, form);
         }
 
-        static Conv of(ConvTranspose2dOperator c) {
+        /**
+         * The forward and backward plans of a convolution or transposed convolution; without the kernels (null
+         * weights) when {@code weights} is false, for the memory estimate.
+         */
+        static ConvPlan[] plans(Operator op, boolean weights) {
+            if (op instanceof Conv2dOperator c) {
+                int kk = c.kernelHeight() * c.kernelWidth();
+                float[] k = weights ? c.kernel() : null; // [oc][ic]
+                return new ConvPlan[] {
+                    new ConvPlan(false, c.outChannels(), c.inChannels(), c.kernelHeight(), c.kernelWidth(),
+                            c.stride(), c.padding(), c.inHeight(), c.inWidth(), c.outHeight(), c.outWidth(), k),
+                    new ConvPlan(true, c.inChannels(), c.outChannels(), c.kernelHeight(), c.kernelWidth(),
+                            c.stride(), c.padding(), c.outHeight(), c.outWidth(), c.inHeight(), c.inWidth(),
+                            weights ? swap(k, c.outChannels(), c.inChannels(), kk) : null)};
+            }
+            ConvTranspose2dOperator c = (ConvTranspose2dOperator) op;
             int kk = c.kernelHeight() * c.kernelWidth();
-            float[] k = c.kernel(); // [ic][oc]
-            ConvPlan fwd = new ConvPlan(true, c.outChannels(), c.inChannels(), c.kernelHeight(), c.kernelWidth(),
-                    c.stride(), c.padding(), c.inHeight(), c.inWidth(), c.outHeight(), c.outWidth(),
-                    swap(k, c.inChannels(), c.outChannels(), kk));
-            ConvPlan bwd = new ConvPlan(false, c.inChannels(), c.outChannels(), c.kernelHeight(), c.kernelWidth(),
-                    c.stride(), c.padding(), c.outHeight(), c.outWidth(), c.inHeight(), c.inWidth(), k);
-            return new Conv(c.rows(), c.cols(), fwd, bwd, c.couplings());
+            float[] k = weights ? c.kernel() : null; // [ic][oc]
+            return new ConvPlan[] {
+                new ConvPlan(true, c.outChannels(), c.inChannels(), c.kernelHeight(), c.kernelWidth(),
+                        c.stride(), c.padding(), c.inHeight(), c.inWidth(), c.outHeight(), c.outWidth(),
+                        weights ? swap(k, c.inChannels(), c.outChannels(), kk) : null),
+                new ConvPlan(false, c.inChannels(), c.outChannels(), c.kernelHeight(), c.kernelWidth(),
+                        c.stride(), c.padding(), c.outHeight(), c.outWidth(), c.inHeight(), c.inWidth(), k)};
         }
 
         @Override
@@ -478,6 +562,16 @@ abstract class SimOp {
         @Override
         void applyTranspose(Kernels k, Pool pool, float[][] x, int xo, float[][] y, int yo, float alpha) {
             backward.run(k, pool, x, xo, y, yo, alpha, macs);
+        }
+
+        /** The direction W x runs in. */
+        ConvDirection forward() {
+            return forward;
+        }
+
+        /** The direction W^T x runs in. */
+        ConvDirection backward() {
+            return backward;
         }
 
         @Override long heapBytes() { return 4L * (forward.weights() + backward.weights()); }

@@ -14,13 +14,15 @@ import java.util.Set;
  * Provider {@code sim}: the SIMD Langevin simulator. Settings: {@code threads} (default: available processors;
  * results do not depend on it), {@code vector} ({@code false} forces the scalar kernels) and {@code range}
  * ({@code analog}, the default: the coupling and stiffness ranges of {@link #ANALOG_RANGE}, so that what runs here
- * could run on an analog device; {@code unbounded}: float32's range, for numerical experiments). Without module
+ * could run on an analog device; {@code unbounded}: float32's range, for numerical experiments) and {@code conv}
+ * ({@code auto}, the default: each convolution direction on the stencil or the blocked matrix kernel as the
+ * measured shape rule picks; {@code stencil} or {@code gemm} force one form). Without module
  * {@code jdk.incubator.vector} it still loads and runs on scalar kernels, and its description says so.
  */
 public final class SimProvider implements SubstrateProvider {
     /** The provider name. */
     public static final String NAME = "sim";
-    static final Set<String> SETTINGS = Set.of("threads", "vector", "range");
+    static final Set<String> SETTINGS = Set.of("threads", "vector", "range", "conv");
 
     /**
      * The default coupling and stiffness range: largest magnitude 1e3 (kT at temperature 1) and largest/smallest
@@ -87,6 +89,7 @@ public final class SimProvider implements SubstrateProvider {
             throw new dev.tdi.substrate.program.InvalidProgramException("sim setting range must be analog or"
                     + " unbounded, found '" + range + "'");
         }
-        return new SimSubstrate(Kernels.load(vector), threads, capabilities(range.equals("analog")));
+        ConvForm conv = ConvForm.parse(config.get("conv", "auto"));
+        return new SimSubstrate(Kernels.load(vector), threads, capabilities(range.equals("analog")), conv);
     }
 }

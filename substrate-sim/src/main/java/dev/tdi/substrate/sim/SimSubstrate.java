@@ -39,10 +39,13 @@ public final class SimSubstrate extends AbstractSubstrate {
     private float[][] gCache;
     private double[][] sumCache;
 
-    SimSubstrate(Kernels kernels, int threads, dev.tdi.substrate.Capabilities capabilities) {
+    private final ConvForm convForm;
+
+    SimSubstrate(Kernels kernels, int threads, dev.tdi.substrate.Capabilities capabilities, ConvForm convForm) {
         super(SimProvider.NAME, capabilities);
         this.kernels = kernels;
         this.pool = new Pool(threads);
+        this.convForm = convForm;
     }
 
     /** The kernels this session runs (vector or scalar). */
@@ -192,7 +195,7 @@ public final class SimSubstrate extends AbstractSubstrate {
                     ModuleSpec b = program.module(cp.b());
                     boolean aFree = free[a.index()], bFree = free[b.index()];
                     if (aFree || (bFree && !cp.isSelf())) {
-                        SimOp op = SimOp.compile(cp.w(), !cp.isSelf() && bFree);
+                        SimOp op = SimOp.compile(cp.w(), !cp.isSelf() && bFree, convForm);
                         opBytes += op.heapBytes();
                         couplings.add(new CouplingTerm(op, a.offset(), b.offset(), cp.isSelf(), aFree, bFree,
                                 a.index(), b.index()));
@@ -214,7 +217,7 @@ public final class SimSubstrate extends AbstractSubstrate {
                     if (needed) {
                         for (Factor.Source s : r.sources()) {
                             ModuleSpec sm = program.module(s.module());
-                            SimOp op = SimOp.compile(s.w(), free[sm.index()]);
+                            SimOp op = SimOp.compile(s.w(), free[sm.index()], convForm);
                             opBytes += op.heapBytes();
                             sources.add(new Source(op, sm.offset(), free[sm.index()], sm.index()));
                         }

@@ -32,6 +32,12 @@ final class VectorKernels implements Kernels {
         return true;
     }
 
+    /** The JVM's choice ({@code dev.tdi.kernels.gemm.GemmProvider}: vector unless too narrow or forced scalar). */
+    @Override
+    public dev.tdi.kernels.gemm.GemmKernel gemm() {
+        return dev.tdi.kernels.gemm.Gemm.kernel();
+    }
+
     /** Sum of an accumulator's lanes (stored into tmp by the caller, so no vector crosses a call) in order. */
     private static float lanes(float[] tmp) {
         float s = 0;

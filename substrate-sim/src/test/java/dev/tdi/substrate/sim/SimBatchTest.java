@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Batched relaxation on {@code sim}: for every operator kind in every role, chain c of a run with per-chain clamps,
  * biases, starting states and seeds is bit for bit the one-chain run of chain c's inputs and seed (5 chains: one
- * 4-chain block plus a remainder, so both batch paths of the kernels are covered), on 1 and 2 threads.
+ * 4-chain block plus a remainder, so both batch paths of the kernels are covered), on 1 and 2 threads; convolutions
+ * in both forms (stencil and matrix kernel).
  */
 class SimBatchTest {
     private static final int CHAINS = 5;
@@ -24,13 +25,17 @@ class SimBatchTest {
     @Test
     void eachChainOfABatchIsBitIdenticalToItsOwnRun() {
         for (OperatorKind kind : OperatorKind.values()) {
-            for (int variant = 0; variant < 2; variant++) {
-                check(TestPrograms.everything(kind, variant, 31 + variant), kind + " variant " + variant);
+            boolean conv = kind == OperatorKind.CONV2D || kind == OperatorKind.CONV_TRANSPOSE2D;
+            for (String form : conv ? new String[] {"conv=stencil", "conv=gemm"} : new String[] {"conv=auto"}) {
+                for (int variant = 0; variant < 2; variant++) {
+                    check(TestPrograms.everything(kind, variant, 31 + variant), kind + " variant " + variant + " "
+                            + form, form);
+                }
             }
         }
     }
 
-    private static void check(Program p, String what) {
+    private static void check(Program p, String what, String form) {
         Random rnd = new Random(7);
         float[][] clamps = rows(rnd, p.module("c").size());
         java.util.Map<String, float[][]> biases = new java.util.LinkedHashMap<>();
@@ -45,7 +50,7 @@ class SimBatchTest {
         RunSpec spec = RunSpec.builder().steps(15, 10).stepSize(0.02).stepSize("q", 0.01).temperature(0.5)
                 .build();
         for (String threads : new String[] {"threads=1", "threads=2"}) {
-            try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of(threads, "range=unbounded"))) {
+            try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of(threads, "range=unbounded", form))) {
                 s.program(p);
                 s.setClamp("c", clamps);
                 biases.forEach(s::setBias);

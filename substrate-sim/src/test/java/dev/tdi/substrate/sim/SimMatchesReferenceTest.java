@@ -33,17 +33,22 @@ class SimMatchesReferenceTest {
     static Stream<Arguments> programs() {
         Stream.Builder<Arguments> s = Stream.builder();
         for (OperatorKind k : OperatorKind.values()) {
-            s.add(Arguments.of(k, 0));
             if (k == OperatorKind.CONV2D || k == OperatorKind.CONV_TRANSPOSE2D) {
-                s.add(Arguments.of(k, 1));
+                // both forms of every convolution direction: the stencil and the matrix kernel (ConvGemm)
+                for (String form : new String[] {"stencil", "gemm"}) {
+                    s.add(Arguments.of(k, 0, form));
+                    s.add(Arguments.of(k, 1, form));
+                }
+            } else {
+                s.add(Arguments.of(k, 0, "auto"));
             }
         }
         return s.build();
     }
 
-    @ParameterizedTest(name = "{0} variant {1}")
+    @ParameterizedTest(name = "{0} variant {1}, conv={2}")
     @MethodSource("programs")
-    void agreesAtZeroTemperature(OperatorKind kind, int variant) {
+    void agreesAtZeroTemperature(OperatorKind kind, int variant, String conv) {
         Program p = TestPrograms.everything(kind, variant, 17 + variant);
         float[] init = TestPrograms.randn(new Random(5), p.units(), 0.5);
         RunSpec spec = RunSpec.builder().steps(300, 200).stepSize(0.05).stepSize("r", 0.03).stepSize("t", 0.08)
@@ -54,7 +59,7 @@ class SimMatchesReferenceTest {
             s.program(p);
             ref = s.run(spec);
         }
-        try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of("range=unbounded"))) {
+        try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of("range=unbounded", "conv=" + conv))) {
             s.program(p);
             sim = s.run(spec);
         }

@@ -1,4 +1,4 @@
-package dev.tdi.unet.gemm;
+package dev.tdi.kernels.gemm;
 
 /**
  * The plain-Java fallback: an m-k-n loop (the innermost loop runs along a row of B and C, so the JIT can still

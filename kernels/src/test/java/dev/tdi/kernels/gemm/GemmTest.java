@@ -1,4 +1,4 @@
-package dev.tdi.unet.gemm;
+package dev.tdi.kernels.gemm;
 
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.BeforeAll;

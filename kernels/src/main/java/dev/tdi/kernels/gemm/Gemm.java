@@ -1,7 +1,8 @@
-package dev.tdi.unet.gemm;
+package dev.tdi.kernels.gemm;
 
 /**
- * The single-precision matrix products of the U-Net, on the kernel {@link GemmProvider} chose for this JVM.
+ * Single-precision matrix products (the U-Net's convolutions, the simulator's conv operators), on the kernel
+ * {@link GemmProvider} chose for this JVM.
  * All products <em>accumulate</em> into C and sum in a fixed order (see {@link GemmKernel}); none starts threads.
  */
 public final class Gemm {

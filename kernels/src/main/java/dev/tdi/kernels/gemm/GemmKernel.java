@@ -1,7 +1,7 @@
-package dev.tdi.unet.gemm;
+package dev.tdi.kernels.gemm;
 
 /**
- * One implementation of the single-precision matrix product the U-Net's convolutions run on:
+ * One implementation of the single-precision matrix product the convolutions of the U-Net and the simulator run on:
  * {@code C += A B} with A and B read through strides, so one entry point serves A B, A^T B and A B^T.
  *
  * <p>A(m, k) = {@code a[ao + m*ams + k*aks]}, B(k, n) = {@code b[bo + k*bks + n*bns]}, and C is row-major:

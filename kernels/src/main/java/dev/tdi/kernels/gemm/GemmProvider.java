@@ -1,4 +1,4 @@
-package dev.tdi.unet.gemm;
+package dev.tdi.kernels.gemm;
 
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
