@@ -2,6 +2,7 @@ package dev.tdi.inference;
 
 import dev.tdi.conditioning.ConditioningInput;
 import dev.tdi.conditioning.ConditioningInterface;
+import dev.tdi.coupling.CouplingStrategies;
 import dev.tdi.substrate.Feature;
 import dev.tdi.substrate.ProgramRange;
 import dev.tdi.substrate.Range;
@@ -90,7 +91,8 @@ public final class UNetRelaxationStudy {
     }
 
     /** One measurement. */
-    public record Point(String model, String approach, double maxLayerNorm, double rangeDecades, double zeroedFraction,
+    public record Point(String model, String approach, double maxLayerNorm, double exactRangeDecades,
+                        double rangeDecades, double zeroedFraction,
                         long stepsToConverge, long stepsPerInference, double decoderErrorAtBudget,
                         double epsilonMseRatio, double epsilonMseSubstrate, double epsilonMseDigital, int inputs) {
         Map<String, Object> toMap() {
@@ -98,6 +100,7 @@ public final class UNetRelaxationStudy {
             m.put("model", model);
             m.put("approach", approach);
             m.put("max_layer_norm", maxLayerNorm);
+            m.put("dynamic_range_decades_exact", exactRangeDecades);
             m.put("dynamic_range_decades", rangeDecades);
             m.put("range_fit_zeroed_norm_fraction", zeroedFraction);
             m.put("steps_to_converge", stepsToConverge);
@@ -127,8 +130,8 @@ public final class UNetRelaxationStudy {
                 + " ratio of 1e3 except the unbounded graded plan's; output error after %d"
                 + " steps at T = %s over %d dev inputs, seed %d%n", BACKEND, p.maxSteps(), p.budget(),
                 p.temperature(), p.inputs(), p.seed());
-        log.printf(Locale.ROOT, "%-10s %-16s %8s %8s %9s %8s %10s %10s%n", "model", "approach", "max|W|", "decades",
-                "zeroed", "steps", "dec.err", "eps ratio");
+        log.printf(Locale.ROOT, "%-10s %-16s %8s %8s %8s %9s %8s %10s %10s%n", "model", "approach", "max|W|",
+                "exact", "decades", "zeroed", "steps", "dec.err", "eps ratio");
         long t0 = System.nanoTime();
         int total = p.models().size() * Approach.values().length, done = 0;
         for (var m : p.models().entrySet()) {
@@ -140,8 +143,9 @@ public final class UNetRelaxationStudy {
                 Point pt = measure(m.getKey(), net, data, a, maxNorm, p);
                 points.add(pt);
                 done++;
-                log.printf(Locale.ROOT, "%-10s %-16s %8.3f %8.2f %9.2g %8s %10.3g %10.4f   [%d/%d, ETA %.0f s]%n",
-                        pt.model(), pt.approach(), pt.maxLayerNorm(), pt.rangeDecades(), pt.zeroedFraction(),
+                log.printf(Locale.ROOT, "%-10s %-16s %8.3f %8.2f %8.2f %9.2g %8s %10.3g %10.4f   [%d/%d, ETA %.0f s]%n",
+                        pt.model(), pt.approach(), pt.maxLayerNorm(), pt.exactRangeDecades(), pt.rangeDecades(),
+                        pt.zeroedFraction(),
                         pt.stepsToConverge() < 0 ? ">" + p.maxSteps() : Long.toString(pt.stepsToConverge()),
                         pt.decoderErrorAtBudget(), pt.epsilonMseRatio(), done, total,
                         (System.nanoTime() - t0) / 1e9 / done * (total - done));
@@ -158,6 +162,10 @@ public final class UNetRelaxationStudy {
         Experiment e = new Experiment(net, data, setup, new EnergyLedger(), null);
         CompiledUNet c = e.compile("dense");
         double decades = ProgramRange.of(c.program()).decades();
+        // what the same plan needs to be exact: its program with no coupling dropped
+        CouplingStrategies.Result dense = e.strategies().couple("dense", e.skips());
+        double exact = ProgramRange.of(UNetCompiler.compile(net, dense.coupled(), dense.strategy().spec(),
+                a.options().withRanges(Range.UNBOUNDED, Range.UNBOUNDED)).program()).decades();
         ConditioningInterface oracle = Jobs.oracleOf(e);
         long steps;
         double decoderError;
@@ -197,7 +205,7 @@ public final class UNetRelaxationStudy {
             sub = f.epsMseSubstrate();
             dig = f.epsMseDigital();
         }
-        return new Point(label, a.label, maxNorm, decades, c.rangeFit().zeroedFraction(), steps, perInference, decoderError, ratio, sub, dig,
+        return new Point(label, a.label, maxNorm, exact, decades, c.rangeFit().zeroedFraction(), steps, perInference, decoderError, ratio, sub, dig,
                 samples.size());
     }
 
@@ -224,7 +232,8 @@ public final class UNetRelaxationStudy {
         List<Plots.Series> err = new ArrayList<>();
         for (Approach a : Approach.values()) {
             List<Point> ps = points.stream().filter(x -> x.approach().equals(a.label)).toList();
-            double[] r = ps.stream().mapToDouble(Point::rangeDecades).toArray();
+            // x: the decades the plan needs to be exact (its fitted program, what a 1e3 device holds, is <= 3)
+            double[] r = ps.stream().mapToDouble(Point::exactRangeDecades).toArray();
             double[] s = ps.stream().mapToDouble(x -> x.stepsToConverge() < 0 ? p.maxSteps() : x.stepsToConverge())
                     .toArray();
             double[] q = ps.stream().mapToDouble(x -> Double.isFinite(x.epsilonMseRatio()) ? x.epsilonMseRatio()
@@ -234,8 +243,8 @@ public final class UNetRelaxationStudy {
             err.add(new Plots.Series(a.label, r, q));
         }
         Plots.lineChart(out.resolve("unet-steps-vs-range.png"), "U-Net: steps to converge vs dynamic range",
-                "dynamic range (decades)", "steps to 1e-3 (limit = not converged)", steps, false, true);
+                "decades the plan needs to be exact", "steps to 1e-3 (limit = not converged)", steps, false, true);
         Plots.lineChart(out.resolve("unet-error-vs-range.png"), "U-Net: epsilon MSE ratio after " + p.budget()
-                + " steps vs dynamic range", "dynamic range (decades)", "eps MSE substrate / digital", err, false, true);
+                + " steps (within 1e3) vs decades needed", "decades the plan needs to be exact", "eps MSE substrate / digital", err, false, true);
     }
 }
