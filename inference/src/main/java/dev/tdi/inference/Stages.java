@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * file. The relaxed states kept for pictures are not stored (they are not used by the job's figures).
  */
 final class Stages {
-    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping().create();
 
     private final Path dir;
     private final String runKey;
