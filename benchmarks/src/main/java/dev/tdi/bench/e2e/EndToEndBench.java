@@ -115,7 +115,7 @@ public final class EndToEndBench {
             throws IOException, InterruptedException {
         String loadBefore = MachineProbe.loadAverage();
         UNetRelaxation w = UNetRelaxation.prepare(batch, 1, 1e-4, log);
-        long steps = w.spec().burnIn() + w.spec().window();
+        long steps = w.stepsPerRelaxation();
         Path export = out.resolve("e2e-export");
         double tdiSeconds;
         double tdiCpuSeconds;
@@ -145,7 +145,7 @@ public final class EndToEndBench {
             for (int i = 0; i < batches.length; i++) { // the step alone: runs of SWEEP_STEPS steps
                 w.load(s, batches[i]);
                 stepFlops[i] = sim.costPerStep(batches[i])[1];
-                stepNs[i] = median(s, w.spec().toBuilder().chains(batches[i]).steps(SWEEP_STEPS - 1, 1).build(), 1,
+                stepNs[i] = median(s, w.fullSteps(batches[i], SWEEP_STEPS), 1,
                         3) / SWEEP_STEPS;
                 log.printf(Locale.ROOT, "bench: end-to-end: step at batch %d: %.2f ms (%.3f ms per input)%n",
                         batches[i], stepNs[i] / 1e6, stepNs[i] / 1e6 / batches[i]);
@@ -173,11 +173,12 @@ public final class EndToEndBench {
             } else {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> r = new Gson().fromJson(Files.readString(json), Map.class);
-                peerSeconds = ((Number) r.get("seconds")).doubleValue();
-                peerCpuSeconds = ((Number) r.get("cpu_seconds")).doubleValue();
-                peerThreads = ((Number) r.get("threads")).intValue();
-                err = ((Number) r.get("max_relative_error")).doubleValue();
-                note = String.valueOf(r.get("torch"));
+                peerSeconds = number(r, "seconds");
+                peerCpuSeconds = number(r, "cpu_seconds");
+                peerThreads = (int) number(r, "threads");
+                err = number(r, "max_relative_error");
+                note = err <= MAX_RELATIVE_ERROR ? String.valueOf(r.get("torch"))
+                        : r.get("torch") + "; its states do NOT match tdi's (max relative error " + err + ")";
             }
         }
         Result res = new Result(batch, steps, w.compiled().program().units(), w.system(), tdiSeconds, tdiCpuSeconds,
@@ -210,5 +211,10 @@ public final class EndToEndBench {
         }
         Arrays.sort(t);
         return t[runs / 2];
+    }
+
+    /** A number of the peer's JSON; NaN when it is absent, null or not a number (e.g. non-finite states). */
+    private static double number(Map<String, Object> r, String key) {
+        return r.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 }

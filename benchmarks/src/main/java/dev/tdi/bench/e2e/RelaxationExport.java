@@ -45,8 +45,24 @@ public final class RelaxationExport {
         json.put("system", w.system());
         json.put("units", p.units());
         json.put("batch", w.batch());
-        json.put("steps", spec.burnIn() + spec.window());
-        json.put("window", spec.window());
+        if (spec.schedule().isPresent()) {
+            // the hold schedule: per phase the modules released, their steps and the window averaged into the
+            // held value; a residual is active from the phase its last module is released in
+            json.put("steps", spec.schedule().get().totalSteps());
+            json.put("window", spec.window());
+            List<Map<String, Object>> phases = new ArrayList<>();
+            for (var ph : spec.schedule().get().phases()) {
+                Map<String, Object> pm = new LinkedHashMap<>();
+                pm.put("release", ph.release().stream().sorted().toList());
+                pm.put("steps", ph.steps());
+                pm.put("window", ph.window());
+                phases.add(pm);
+            }
+            json.put("schedule", phases);
+        } else {
+            json.put("steps", spec.burnIn() + spec.window());
+            json.put("window", spec.window());
+        }
         json.put("temperature", spec.temperature());
         List<Map<String, Object>> modules = new ArrayList<>();
         for (ModuleSpec m : p.modules()) {

@@ -9,6 +9,7 @@ import dev.tdi.inference.Jobs;
 import dev.tdi.inference.SubstrateDenoiser;
 import dev.tdi.inference.Workload;
 import dev.tdi.substrate.RunSpec;
+import dev.tdi.substrate.Schedule;
 import dev.tdi.substrate.Substrate;
 import dev.tdi.substrate.SubstrateConfig;
 import dev.tdi.substrate.SubstrateRegistry;
@@ -21,7 +22,7 @@ import java.util.Map;
 /**
  * The relaxation that {@code ./tdi run} performs, as a fixed workload: the shipped U-Net compiled with the default
  * system ({@link Jobs#DEFAULT_COUPLING} + {@link Jobs#DEFAULT_INTERFACE}), its relaxation plan's step sizes, the step
- * count {@code ./tdi run} uses (steps to converge + window), and a batch of held-out inputs: per input the clamp
+ * count {@code ./tdi run} uses (the hold schedule's phases, or steps to converge + window for a free plan), and a batch of held-out inputs: per input the clamp
  * (x_t) and the bias field of every conditioned layer.
  *
  * @param compiled the compiled program and plan
@@ -51,9 +52,9 @@ public record UNetRelaxation(CompiledUNet compiled, RunSpec spec, float[][] clam
         try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.defaults())) {
             SubstrateDenoiser probe = new SubstrateDenoiser(s, c, iface, new SubstrateDenoiser.Settings(0, 0, 1, 1));
             long converge = e.stepsToConverge(probe, 1e-3, 4096);
-            long burn = converge > 0 ? converge : 4096;
-            SubstrateDenoiser d = new SubstrateDenoiser(s, c, iface,
-                    new SubstrateDenoiser.Settings(temperature, burn, Jobs.DEFAULT_WINDOW, 1));
+            // exactly what ./tdi run relaxes: the hold schedule's phases of holdWindow steps, or for a free plan
+            // the steps to converge and the window
+            SubstrateDenoiser d = new SubstrateDenoiser(s, c, iface, e.settingsFor(c, temperature, converge));
             float[][] clamps = new float[batch][];
             Map<String, float[][]> biases = new LinkedHashMap<>();
             for (int i = 0; i < batch; i++) {
@@ -66,6 +67,27 @@ public record UNetRelaxation(CompiledUNet compiled, RunSpec spec, float[][] clam
             RunSpec spec = d.spec(seed, null).toBuilder().chains(batch).build();
             return new UNetRelaxation(c, spec, clamps, biases, c.strategy() + " + " + iface.spec());
         }
+    }
+
+    /**
+     * The run of {@code steps} full Langevin steps of the whole program (every module free, every term evaluated,
+     * no hold schedule) on the first {@code chains} inputs: what the step benchmarks time and
+     * {@code SimSubstrate.costPerStep} counts. (A scheduled relaxation evaluates only the released phase's terms.)
+     */
+    public RunSpec fullSteps(int chains, long steps) {
+        RunSpec.Builder b = spec.toBuilder().schedule(null).chains(chains).steps(steps - 1, 1);
+        // the schedule's unit steps (dt w = 1) are stable one phase at a time, not with every module free: a small
+        // uniform step keeps the timed run finite (the time of a step does not depend on dt)
+        compiled.program().modules().forEach(m -> b.stepSize(m.name(), FULL_STEP_DT));
+        return b.build();
+    }
+
+    /** The step size of {@link #fullSteps}: below the stability bound of the free program with unit weights. */
+    static final double FULL_STEP_DT = 0.05;
+
+    /** Steps of one relaxation of {@link #spec}: its schedule's, or burn-in + window. */
+    public long stepsPerRelaxation() {
+        return spec.schedule().map(Schedule::totalSteps).orElse(spec.burnIn() + spec.window());
     }
 
     /** The batch size (chains of {@link #spec}). */

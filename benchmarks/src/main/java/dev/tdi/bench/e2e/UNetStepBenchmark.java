@@ -49,7 +49,7 @@ public class UNetStepBenchmark {
         substrate = SubstrateRegistry.open("sim", SubstrateConfig.defaults());
         substrate.program(w.compiled().program());
         w.load(substrate);
-        spec = w.spec().toBuilder().steps(STEPS - 1, 1).build();
+        spec = w.fullSteps(w.batch(), STEPS);
     }
 
     @TearDown(Level.Trial)

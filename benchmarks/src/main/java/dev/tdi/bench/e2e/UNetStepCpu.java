@@ -51,7 +51,7 @@ public final class UNetStepCpu {
             try (Substrate s = SubstrateRegistry.open("sim", SubstrateConfig.of(settings))) {
                 s.program(w.compiled().program());
                 w.load(s);
-                RunSpec spec = w.spec().toBuilder().steps(STEPS - 1, 1).build();
+                RunSpec spec = w.fullSteps(w.batch(), STEPS);
                 long flops = ((SimSubstrate) s).costPerStep(batch)[1];
                 double[] ms = new double[5];
                 for (int r = -3; r < ms.length; r++) {
