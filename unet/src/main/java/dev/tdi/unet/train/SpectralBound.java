@@ -44,14 +44,16 @@ public final class SpectralBound {
     /** One layer's operator from its module sources. */
     private static final class Op {
         final String layer;
-        final int outSize;
+        final int outSize, outH, outW;
         final List<LayerInput> inputs;
         final int[] weightOffsets, inputOffsets;
         final int inSize;
         final float[] v;
 
-        Op(String layer, int outSize, List<LayerInput> inputs, int[] weightOffsets) {
+        Op(String layer, int outH, int outW, int outSize, List<LayerInput> inputs, int[] weightOffsets) {
             this.layer = layer;
+            this.outH = outH;
+            this.outW = outW;
             this.outSize = outSize;
             this.inputs = inputs;
             this.weightOffsets = weightOffsets;
@@ -85,7 +87,7 @@ public final class SpectralBound {
                 }
             }
             if (!ins.isEmpty()) {
-                list.add(new Op(l.name(), l.size(), List.copyOf(ins), offs.stream().mapToInt(Integer::intValue)
+                list.add(new Op(l.name(), l.height(), l.width(), l.size(), List.copyOf(ins), offs.stream().mapToInt(Integer::intValue)
                         .toArray()));
             }
         }
@@ -108,7 +110,7 @@ public final class SpectralBound {
     public SpectralBound copy() {
         List<Op> list = new ArrayList<>();
         for (Op op : ops) {
-            Op c = new Op(op.layer, op.outSize, op.inputs, op.weightOffsets);
+            Op c = new Op(op.layer, op.outH, op.outW, op.outSize, op.inputs, op.weightOffsets);
             System.arraycopy(op.v, 0, c.v, 0, op.v.length);
             list.add(c);
         }
@@ -229,7 +231,7 @@ public final class SpectralBound {
         for (int i = 0; i < op.inputs.size(); i++) {
             LayerInput in = op.inputs.get(i);
             int xo = op.inputOffsets[i], wo = op.weightOffsets[i];
-            int outC = in.outChannels(), outH = heightOut(in), outW = widthOut(in), P = outH * outW;
+            int outC = in.outChannels(), outH = op.outH, outW = op.outW, P = outH * outW;
             int k = in.kernel(), s = in.stride(), p = in.padding();
             if (in.kind() == OpKind.CONV) {
                 float[] col = new float[in.inChannels() * k * k * P];
@@ -249,7 +251,7 @@ public final class SpectralBound {
         for (int i = 0; i < op.inputs.size(); i++) {
             LayerInput in = op.inputs.get(i);
             int zo = op.inputOffsets[i], wo = op.weightOffsets[i];
-            int outC = in.outChannels(), outH = heightOut(in), outW = widthOut(in), P = outH * outW;
+            int outC = in.outChannels(), outH = op.outH, outW = op.outW, P = outH * outW;
             int k = in.kernel(), s = in.stride(), p = in.padding();
             if (in.kind() == OpKind.CONV) {
                 float[] col = new float[in.inChannels() * k * k * P];
@@ -262,16 +264,6 @@ public final class SpectralBound {
                 Kernels.mmNN(in.inChannels(), pin, outC * k * k, params, wo, col, 0, z, zo);
             }
         }
-    }
-
-    private static int heightOut(LayerInput in) {
-        return in.kind() == OpKind.CONV ? (in.inHeight() + 2 * in.padding() - in.kernel()) / in.stride() + 1
-                : (in.inHeight() - 1) * in.stride() - 2 * in.padding() + in.kernel() + in.outputPadding();
-    }
-
-    private static int widthOut(LayerInput in) {
-        return in.kind() == OpKind.CONV ? (in.inWidth() + 2 * in.padding() - in.kernel()) / in.stride() + 1
-                : (in.inWidth() - 1) * in.stride() - 2 * in.padding() + in.kernel() + in.outputPadding();
     }
 
     private static double dot(float[] a, float[] b) {
